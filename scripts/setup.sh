@@ -5,8 +5,9 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages: compiler and static libcrypto for the core, rng-tools5 for the statistical tests,
-# openssl for the benchmark baseline and test certificates, iproute2 for the cluster harness's pod networks.
-debs="build-essential libssl-dev openssl rng-tools5 iproute2"
+# openssl for the benchmark baseline and test certificates, iproute2 for the cluster harness's pod networks,
+# wrk for the service benchmark's load generator.
+debs="build-essential libssl-dev openssl rng-tools5 iproute2 wrk"
 missing=""
 for p in $debs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -25,4 +26,12 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "r4 setup: installing npm packages" >&2
   npm ci --no-audit --no-fund >&2
   cp package-lock.json "$stamp"
+fi
+
+# --- Local Kubernetes cluster for the tests (test/cluster) -----------------------------------------------
+# Only `npm test` passes --test: the cluster tests need kube-apiserver, etcd, ... built from pinned Go
+# modules. The first build takes several minutes and says where its cache lives; later runs find the
+# cache and return at once. `npm start` does not need them.
+if [ "${1:-}" = "--test" ]; then
+  bash test/cluster/bins/build.sh
 fi

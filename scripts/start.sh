@@ -1,8 +1,26 @@
 #!/bin/sh
-# What `npm start` runs after scripts/setup.sh. Until the entropy service lands (issue 3), the appliance
-# is the core alone: build it, show its self-test, and stream hex until Ctrl-C.
+# `npm start` (after scripts/setup.sh): builds what is needed and serves the entropy API on 127.0.0.1:8080
+# with the API key "demo", so `curl -s -H "x-api-key: demo" "http://127.0.0.1:8080/random?n=32&fmt=hex"` works.
+# Every setting can be overridden from the environment (see the README). Ctrl-C or SIGTERM stops it cleanly:
+# in-flight requests finish and the core is stopped.
 set -eu
 cd "$(dirname "$0")/.."
-npm run -s build:native
-native/build/re4_dump --selftest
-exec native/build/re4_dump --hex
+
+npm run --silent build >&2
+
+# The demo key is named on the terminal; a key of your own (API_KEY or API_KEYS_FILE) never is.
+key_note="API key from the environment"
+if [ -z "${API_KEY:-}" ] && [ -z "${API_KEYS_FILE:-}" ]; then
+  export API_KEY=demo
+  key_note="API key: demo"
+fi
+export API_HOST="${API_HOST:-127.0.0.1}"
+export PORT="${PORT:-8080}"
+echo "r4: serving on http://${API_HOST}:${PORT} (${key_note}); Ctrl-C to stop" >&2
+# exec: the service itself receives Ctrl-C and SIGTERM, with no shell in between to swallow them. npm runs
+# this script under `sh -c`, which dies of a SIGTERM without passing it on: --pdeathsig has the kernel send
+# the service SIGTERM when that parent dies, so it never outlives `npm start`. (setpriv is util-linux's.)
+if command -v setpriv >/dev/null 2>&1; then
+  exec setpriv --pdeathsig TERM node dist/service/main.js
+fi
+exec node dist/service/main.js

@@ -1,0 +1,93 @@
+# r4's container images, both from this file:
+#   service (the default, last stage): the entropy service and its core   podman build -t r4 .
+#   operator (--target operator): the Kubernetes operator                podman build --target operator -t r4-operator .
+# scripts/image/build.sh builds both and passes the build arguments below; a service build without
+# CORE_SHA256 stops with a message saying how to get it.
+#
+# Build arguments, all reproducible (nothing here reads the clock; build.sh also sets --timestamp to the commit's time):
+#   VERSION      package.json's version                        -> org.opencontainers.image.version
+#   REVISION     the git commit                                -> org.opencontainers.image.revision, the core's "git"
+#   CREATED      the commit's date (ISO 8601), not build time  -> org.opencontainers.image.created
+#   SOURCE       the repository's URL                          -> org.opencontainers.image.source
+#   CORE_SHA256  SHA-256 of the core the build stage makes     -> dev.r4.core.sha256 (checked, see `attested`)
+
+FROM node:20-bookworm-slim AS build
+# build-essential and libssl-dev (its libcrypto.a) compile the core; tini-static becomes the runtime's PID 1.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends build-essential libssl-dev tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Dependencies first: this layer is reused until the lock file changes.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY native/ native/
+ARG REVISION=unknown
+# Only the release core and its manifest (the sanitizer builds are for the tests). The Makefile asks git for
+# the revision, and there is no .git here, so it is passed in.
+RUN make -C native build/re4_dump build/manifest.json GIT_REV="$(printf '%.12s' "$REVISION")"
+COPY tsconfig.json ./
+COPY service/ service/
+COPY operator/ operator/
+COPY cdk8s/ cdk8s/
+# Type declarations and source maps of dependencies are never loaded at run time: about 90 MB less.
+RUN npx tsc -p tsconfig.json \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete
+
+# The label must name the core this build made, so the build stops unless CORE_SHA256 is that core's hash
+# and the manifest says the same. Its own stage, so no layer of the runtime image carries the check.
+FROM build AS attested
+ARG CORE_SHA256
+RUN if [ -z "$CORE_SHA256" ]; then \
+      echo "set --build-arg CORE_SHA256 to the SHA-256 of native/build/re4_dump in the 'build' stage (scripts/image/build.sh does)" >&2; \
+      exit 1; \
+    fi \
+ && echo "$CORE_SHA256  native/build/re4_dump" | sha256sum --check --strict \
+ && grep -q "\"core_sha256\":\"$CORE_SHA256\"" native/build/manifest.json
+
+# What both images share: Node 20, the compiled JavaScript, production dependencies only. Everything is owned
+# by root and read-only to the user the processes run as.
+FROM node:20-bookworm-slim AS runtime
+ARG VERSION=unknown
+ARG REVISION=unknown
+ARG CREATED=unknown
+ARG SOURCE=
+LABEL org.opencontainers.image.title="r4" \
+      org.opencontainers.image.description="r4: an open, cloud-native entropy appliance" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.created="$CREATED" \
+      org.opencontainers.image.source="$SOURCE"
+# tini as PID 1 forwards SIGTERM to node and reaps orphans; node itself as PID 1 would ignore SIGTERM until
+# its handlers are installed (after the core's first attestation).
+COPY --from=build /usr/bin/tini-static /usr/bin/tini
+WORKDIR /app
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules/ node_modules/
+COPY --from=build /src/dist/ dist/
+ENV NODE_ENV=production
+# 65532: the conventional "nonroot" uid; it has no passwd entry and needs none.
+USER 65532:65532
+ENTRYPOINT ["/usr/bin/tini", "--"]
+
+# The operator image: `--target operator`. It expects pods running the service image of the same build, so
+# that image's core hash is its default (a Helm value or the appliance's spec can override it).
+FROM runtime AS operator
+ARG CORE_SHA256
+ENV R4_DEFAULT_CORE_SHA256=$CORE_SHA256
+EXPOSE 8081
+CMD ["node", "dist/operator/main.js"]
+
+# The service image (default target). The service measures the core against the manifest and runs a sealed
+# copy of it from /tmp: the only writable path, which must allow exec (Kubernetes' emptyDir does;
+# `--tmpfs /tmp` needs `:exec`).
+FROM runtime AS service
+ARG CORE_SHA256
+LABEL dev.r4.core.sha256="$CORE_SHA256"
+COPY --from=attested /src/native/build/re4_dump /app/runtime/bin/re4_dump
+COPY --from=attested /src/native/build/manifest.json /app/selftest/manifest.json
+ENV R4_CORE_PATH=/app/runtime/bin/re4_dump \
+    R4_MANIFEST_PATH=/app/selftest/manifest.json
+EXPOSE 8080
+CMD ["node", "dist/service/main.js"]

@@ -1,0 +1,23 @@
+import { randomBytes } from 'node:crypto';
+import Fastify from 'fastify';
+
+/**
+ * The ceiling the service is measured against: bare Fastify on the same machine, no logger, no hooks.
+ * GET /constant answers a fixed 64-character string (what /random?n=32&fmt=hex returns);
+ * GET /bytes answers crypto.randomBytes(1e6) (what /random?n=1000000 returns).
+ */
+const CONSTANT = 'f'.repeat(64);
+
+const app = Fastify({ logger: false });
+app.get('/constant', (_request, reply) => {
+  reply.type('text/plain; charset=utf-8').send(CONSTANT);
+});
+app.get('/bytes', (_request, reply) => {
+  reply.type('application/octet-stream').send(randomBytes(1_000_000));
+});
+
+const port = Number(process.env.PORT ?? '0');
+await app.listen({ host: '127.0.0.1', port });
+const address = app.server.address();
+process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : port })}\n`);
+process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -1,0 +1,121 @@
+import { resolveSpec, type EntropyAppliance } from '../operator/appliance/spec.js';
+import { desiredChildren } from '../operator/appliance/children.js';
+import { synthesizeWorkload, type RenderedObject } from './entropy-workload.js';
+import { synthesizeFiles } from './synth.js';
+
+const defaults = { image: 'r4:0.1.0', coreSha256: 'a'.repeat(64) };
+const appliance = (spec: Partial<EntropyAppliance['spec']> = {}): EntropyAppliance => ({
+  apiVersion: 'r4.dev/v1alpha1',
+  kind: 'EntropyAppliance',
+  metadata: { name: 'demo', namespace: 'team', uid: '1234' },
+  spec: { apiKeySecretRef: { name: 'keys' }, ...spec },
+});
+type Any = Record<string, any>;
+const byKind = (objects: RenderedObject[], kind: string) => objects.find((o) => o.kind === kind) as Any;
+
+describe('the entropy workload construct', () => {
+  const objects = synthesizeWorkload(resolveSpec(appliance(), defaults));
+  const deployment = byKind(objects, 'Deployment');
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+
+  test('renders a Deployment, a Service and a PodDisruptionBudget in the appliance namespace', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'Deployment/team/demo',
+      'Service/team/demo',
+      'PodDisruptionBudget/team/demo',
+    ]);
+  });
+
+  test('selectors use only stable labels, never construct paths', () => {
+    const stable = { 'app.kubernetes.io/name': 'r4-entropy', 'r4.dev/appliance': 'demo' };
+    expect(deployment.spec.selector.matchLabels).toEqual(stable);
+    expect(byKind(objects, 'Service').spec.selector).toEqual(stable);
+    expect(byKind(objects, 'PodDisruptionBudget').spec.selector.matchLabels).toEqual(stable);
+    expect(JSON.stringify(objects)).not.toContain('cdk8s.io');
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ ...stable, 'app.kubernetes.io/managed-by': 'r4-operator' });
+  });
+
+  test('pods wait for attestation through a readiness gate', () => {
+    expect(pod.readinessGates).toEqual([{ conditionType: 'r4.dev/attested' }]);
+  });
+
+  test('pods are hardened: non-root, read-only root, no capabilities, RuntimeDefault seccomp, no token', () => {
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+  });
+
+  test('liveness on /health, readiness on /ready', () => {
+    expect(container.livenessProbe.httpGet).toMatchObject({ path: '/health', port: 8080 });
+    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 8080 });
+  });
+
+  test('env comes from the spec; the key file is a mounted Secret', () => {
+    const env = Object.fromEntries(container.env.map((e: Any) => [e.name, e.value]));
+    expect(env).toEqual({
+      API_HOST: '0.0.0.0',
+      PORT: '8080',
+      API_KEYS_FILE: '/etc/r4/keys/api-keys',
+      STRICT_FIPS: '1',
+      R4_EXPECTED_CORE_SHA256: 'a'.repeat(64),
+    });
+    expect(pod.volumes).toContainEqual({ name: 'api-keys', secret: { secretName: 'keys' } });
+    expect(container.volumeMounts).toContainEqual({ mountPath: '/etc/r4/keys', name: 'api-keys', readOnly: true });
+  });
+
+  test('limits, resources, scheduling and service come through unchanged', () => {
+    const full = synthesizeWorkload(
+      resolveSpec(
+        appliance({
+          replicas: 3,
+          image: 'registry.example/r4:9',
+          strictFips: false,
+          limits: { maxBytesPerRequest: 4096, requestsPerSecond: 10, bytesPerSecond: 40960 },
+          resources: { requests: { cpu: '250m', memory: '1.5Gi' }, limits: { memory: 2147483648 } },
+          nodeSelector: { disk: 'ssd' },
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'entropy', effect: 'NoSchedule' }],
+          service: { port: 80, type: 'NodePort' },
+        }),
+        defaults,
+      ),
+    );
+    const d = byKind(full, 'Deployment');
+    const c = d.spec.template.spec.containers[0];
+    const env = Object.fromEntries(c.env.map((e: Any) => [e.name, e.value]));
+    expect(d.spec.replicas).toBe(3);
+    expect(c.image).toBe('registry.example/r4:9');
+    expect(env).toMatchObject({ STRICT_FIPS: '0', MAX_BYTES_PER_REQUEST: '4096', RATE_LIMIT_RPS: '10', RATE_LIMIT_BYTES_PER_S: '40960' });
+    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '1.5Gi' }, limits: { memory: 2147483648 } });
+    expect(d.spec.template.spec.nodeSelector).toEqual({ disk: 'ssd' });
+    expect(d.spec.template.spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'entropy', effect: 'NoSchedule' }]);
+    expect(byKind(full, 'Service').spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
+  });
+
+  test('children carry an owner reference to the appliance and a hash of what was rendered', () => {
+    const children = desiredChildren(appliance(), resolveSpec(appliance(), defaults));
+    for (const child of children) {
+      expect(child.metadata.ownerReferences).toEqual([
+        { apiVersion: 'r4.dev/v1alpha1', kind: 'EntropyAppliance', name: 'demo', uid: '1234', controller: true, blockOwnerDeletion: true },
+      ]);
+      expect(child.metadata.annotations['r4.dev/rendered-hash']).toMatch(/^[0-9a-f]{16}$/);
+    }
+    const changed = desiredChildren(appliance({ replicas: 5 }), resolveSpec(appliance({ replicas: 5 }), defaults));
+    expect(changed[0]?.metadata.annotations['r4.dev/rendered-hash']).not.toBe(children[0]?.metadata.annotations['r4.dev/rendered-hash']);
+    expect(changed[1]?.metadata.annotations['r4.dev/rendered-hash']).toBe(children[1]?.metadata.annotations['r4.dev/rendered-hash']);
+  });
+});
+
+describe('synth of the examples', () => {
+  test.each(['examples/appliance.yaml', 'examples/appliance-full.yaml'])('%s renders its workload', (file) => {
+    const objects = synthesizeFiles([file], defaults);
+    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service', 'PodDisruptionBudget']);
+  });
+});

@@ -1,0 +1,140 @@
+// The children of one EntropyAppliance — a Deployment, a Service and a PodDisruptionBudget — defined
+// once as a cdk8s construct. The operator synthesizes it in-process; `npm run synth` prints the same.
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import type { ResolvedSpec } from '../operator/appliance/spec.js';
+
+/** The pod condition the operator owns: True only while the pod's core is attested. */
+export const ATTESTED_CONDITION = 'r4.dev/attested';
+export const APPLIANCE_LABEL = 'r4.dev/appliance';
+export const CORDONED_LABEL = 'r4.dev/cordoned';
+export const CONTAINER_NAME = 'entropy';
+export const CONTAINER_PORT = 8080;
+const KEYS_DIR = '/etc/r4/keys';
+/** The non-root user the image runs as (Dockerfile). */
+const RUN_AS = 65532;
+
+/** Labels that never change for the life of an appliance, so they may sit in immutable selectors. */
+export function selectorLabels(applianceName: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'r4-entropy', [APPLIANCE_LABEL]: applianceName };
+}
+
+export function workloadLabels(applianceName: string): Record<string, string> {
+  return {
+    ...selectorLabels(applianceName),
+    'app.kubernetes.io/instance': applianceName,
+    'app.kubernetes.io/component': 'entropy-service',
+    'app.kubernetes.io/part-of': 'r4',
+    'app.kubernetes.io/managed-by': 'r4-operator',
+  };
+}
+
+function serviceEnv(spec: ResolvedSpec): Record<string, string> {
+  const env: Record<string, string> = {
+    API_HOST: '0.0.0.0',
+    PORT: String(CONTAINER_PORT),
+    API_KEYS_FILE: `${KEYS_DIR}/${spec.apiKeySecret.key}`,
+    STRICT_FIPS: spec.strictFips ? '1' : '0',
+    R4_EXPECTED_CORE_SHA256: spec.expectedCoreSha256,
+  };
+  const { maxBytesPerRequest, requestsPerSecond, bytesPerSecond } = spec.limits;
+  if (maxBytesPerRequest !== undefined) env.MAX_BYTES_PER_REQUEST = String(maxBytesPerRequest);
+  if (requestsPerSecond !== undefined) env.RATE_LIMIT_RPS = String(requestsPerSecond);
+  if (bytesPerSecond !== undefined) env.RATE_LIMIT_BYTES_PER_S = String(bytesPerSecond);
+  return env;
+}
+
+export class EntropyWorkload extends Construct {
+  readonly deployment: kplus.Deployment;
+  readonly service: kplus.Service;
+
+  constructor(scope: Construct, id: string, spec: ResolvedSpec) {
+    super(scope, id);
+    const labels = workloadLabels(spec.name);
+    const keys = kplus.Volume.fromSecret(this, 'keys', kplus.Secret.fromSecretName(this, 'secret', spec.apiKeySecret.name), {
+      name: 'api-keys',
+    });
+    const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp');
+
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata: { name: spec.name, labels },
+      replicas: spec.replicas,
+      select: false,
+      podMetadata: { labels },
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS },
+      containers: [
+        {
+          name: CONTAINER_NAME,
+          image: spec.image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          portNumber: CONTAINER_PORT,
+          envVariables: Object.fromEntries(
+            Object.entries(serviceEnv(spec)).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
+          ),
+          securityContext: {
+            ensureNonRoot: true,
+            user: RUN_AS,
+            group: RUN_AS,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+          },
+          liveness: kplus.Probe.fromHttpGet('/health', { port: CONTAINER_PORT }),
+          readiness: kplus.Probe.fromHttpGet('/ready', { port: CONTAINER_PORT }),
+          volumeMounts: [
+            { path: KEYS_DIR, volume: keys, readOnly: true },
+            { path: '/tmp', volume: tmp },
+          ],
+        },
+      ],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels(spec.name) }));
+
+    // What cdk8s-plus has no API for, set on the rendered object.
+    const podSpec = '/spec/template/spec';
+    const deployment = ApiObject.of(this.deployment);
+    deployment.addJsonPatch(
+      // The construct-path label would tie pods to this file's layout; pods need only stable labels.
+      JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+      JsonPatch.add(`${podSpec}/readinessGates`, [{ conditionType: ATTESTED_CONDITION }]),
+      JsonPatch.add(`${podSpec}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
+      JsonPatch.add(`${podSpec}/containers/0/securityContext/capabilities`, { drop: ['ALL'] }),
+      JsonPatch.add(`${podSpec}/containers/0/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
+    );
+    if (Object.keys(spec.nodeSelector).length > 0) deployment.addJsonPatch(JsonPatch.add(`${podSpec}/nodeSelector`, spec.nodeSelector));
+    if (spec.tolerations.length > 0) deployment.addJsonPatch(JsonPatch.add(`${podSpec}/tolerations`, spec.tolerations));
+
+    this.service = new kplus.Service(this, 'service', {
+      metadata: { name: spec.name, labels },
+      type: kplus.ServiceType[spec.service.type === 'ClusterIP' ? 'CLUSTER_IP' : spec.service.type === 'NodePort' ? 'NODE_PORT' : 'LOAD_BALANCER'],
+      ports: [{ name: 'http', port: spec.service.port, targetPort: CONTAINER_PORT }],
+    });
+    for (const [key, value] of Object.entries(selectorLabels(spec.name))) this.service.selectLabel(key, value);
+
+    new kplus.k8s.KubePodDisruptionBudget(this, 'pdb', {
+      metadata: { name: spec.name, labels },
+      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(spec.name) } },
+    });
+  }
+}
+
+export type RenderedObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [field: string]: unknown };
+
+/** Renders the children of one appliance as plain Kubernetes objects (nothing is written to disk). */
+export function synthesizeWorkload(spec: ResolvedSpec): RenderedObject[] {
+  const app = new App();
+  const chart = new Chart(app, spec.name, { namespace: spec.namespace, disableResourceNameHashes: true });
+  new EntropyWorkload(chart, 'appliance', spec);
+  const objects = chart.toJson() as RenderedObject[];
+  // cdk8s-plus models resources as Cpu/Size values, which cannot carry every Kubernetes quantity, and its
+  // typed Deployment drops a raw map set by JsonPatch; so the spec's quantities go on the rendered object.
+  for (const object of objects) {
+    if (object.kind !== 'Deployment') continue;
+    const pod = (object.spec as { template: { spec: { containers: { resources?: unknown }[] } } }).template.spec;
+    const container = pod.containers[0];
+    if (container) container.resources = structuredClone(spec.resources);
+  }
+  return objects;
+}

@@ -1,0 +1,74 @@
+import { attest, PENDING } from '../attestation/verdict.js';
+import type { VersionDocument } from '../attestation/version-document.js';
+import { nextStatus, type ObservedPod, type StatusInput } from './status.js';
+
+const expected = 'e'.repeat(64);
+const doc: VersionDocument = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' };
+const attestedPod = (name: string): ObservedPod => ({ name, podIP: '10.244.0.2', ready: true, attestation: attest({ kind: 'answered', document: doc }, expected, 3) });
+const mismatchPod = (name: string): ObservedPod => ({
+  name,
+  ready: false,
+  attestation: attest({ kind: 'answered', document: { ...doc, coreSha256: 'f'.repeat(64) } }, expected, 3),
+});
+const now = new Date('2026-01-01T00:00:00Z');
+const steady = { observedGeneration: 2, generation: 2, updatedReplicas: 2, replicas: 2 };
+const input = (pods: ObservedPod[], extra: Partial<StatusInput> = {}): StatusInput => ({
+  generation: 3,
+  expectedCoreSha256: expected,
+  desiredReplicas: 2,
+  pods,
+  deployment: steady,
+  now,
+  ...extra,
+});
+const condition = (status: ReturnType<typeof nextStatus>, type: string) => status.conditions?.find((c) => c.type === type);
+
+describe('nextStatus', () => {
+  test('all pods attested: Available, not Degraded, Stable; counts and pod entries filled in', () => {
+    const s = nextStatus(input([attestedPod('b'), attestedPod('a')]));
+    expect(s).toMatchObject({ observedGeneration: 3, replicas: 2, readyReplicas: 2, attestedReplicas: 2, cordonedReplicas: 0, expectedCoreSha256: expected });
+    expect(s.pods?.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(s.pods?.[0]).toMatchObject({ verdict: 'Attested', integrity: 'verified', selftest: 'pass', mode: 'sealed', coreSha256: expected });
+    expect(condition(s, 'Available')).toMatchObject({ status: 'True', reason: 'Attested', message: '2 of 2 pods attested and serving', observedGeneration: 3 });
+    expect(condition(s, 'Degraded')).toMatchObject({ status: 'False' });
+    expect(condition(s, 'Progressing')).toMatchObject({ status: 'False', reason: 'Stable' });
+  });
+
+  test('one pod cordoned: still Available, Degraded says which and why', () => {
+    const s = nextStatus(input([attestedPod('a'), mismatchPod('b')]));
+    expect(condition(s, 'Available')?.status).toBe('True');
+    expect(condition(s, 'Degraded')).toMatchObject({ status: 'True', reason: 'PodsCordoned', message: '1 pod cordoned: b (HashMismatch)' });
+  });
+
+  test('every pod cordoned: not Available, and the message gives the first cause', () => {
+    const s = nextStatus(input([mismatchPod('a'), mismatchPod('b')]));
+    const available = condition(s, 'Available');
+    expect(available).toMatchObject({ status: 'False', reason: 'NoAttestedPods' });
+    expect(available?.message).toContain('a (HashMismatch), b (HashMismatch)');
+    expect(available?.message).toContain('differs from the expected');
+  });
+
+  test('new pods are pending: Progressing until attested, not Available', () => {
+    const s = nextStatus(input([{ name: 'a', ready: false, attestation: PENDING }]));
+    expect(condition(s, 'Available')).toMatchObject({ status: 'False', reason: 'AwaitingAttestation' });
+    expect(condition(s, 'Progressing')).toMatchObject({ status: 'True', reason: 'AwaitingAttestation' });
+  });
+
+  test('a rollout in progress is Progressing', () => {
+    const s = nextStatus(input([attestedPod('a')], { deployment: { ...steady, updatedReplicas: 1 } }));
+    expect(condition(s, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut', message: '1 of 2 pods updated' });
+  });
+
+  test('conditions keep their transition time while their status holds', () => {
+    const first = nextStatus(input([attestedPod('a')]));
+    const later = nextStatus(input([attestedPod('a'), attestedPod('b')], { current: first, now: new Date('2026-01-01T01:00:00Z') }));
+    expect(condition(later, 'Available')?.lastTransitionTime).toBe(now.toISOString());
+    expect(condition(later, 'Available')?.message).toBe('2 of 2 pods attested and serving');
+  });
+
+  test('no pods at all', () => {
+    const s = nextStatus(input([], { deployment: undefined }));
+    expect(condition(s, 'Available')?.message).toBe('no entropy pods exist yet');
+    expect(condition(s, 'Progressing')).toMatchObject({ reason: 'RollingOut', message: 'creating the Deployment' });
+  });
+});

@@ -1,0 +1,125 @@
+// What an appliance's status should say, computed from what the operator observes: pure, so the
+// messages a person reads on a dashboard are unit-tested.
+import type { PodAttestation } from '../attestation/verdict.js';
+import { mergeConditions, type Condition, type DesiredCondition } from './conditions.js';
+import type { EntropyApplianceStatus, PodStatusEntry } from './spec.js';
+
+export interface ObservedPod {
+  name: string;
+  podIP?: string;
+  imageID?: string;
+  ready: boolean;
+  attestation: PodAttestation;
+  lastChecked?: string;
+}
+
+export interface ObservedDeployment {
+  observedGeneration: number;
+  /** The Deployment's own generation: its controller has seen the newest spec when they match. */
+  generation: number;
+  updatedReplicas: number;
+  replicas: number;
+}
+
+export interface StatusInput {
+  generation: number;
+  expectedCoreSha256: string;
+  desiredReplicas: number;
+  /** The appliance's live pods (terminating ones excluded). */
+  pods: readonly ObservedPod[];
+  deployment?: ObservedDeployment;
+  current?: EntropyApplianceStatus;
+  now: Date;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** "a (HashMismatch), b (Unreachable)" — names and reasons of cordoned pods, bounded in length. */
+function cordonSummary(pods: readonly ObservedPod[]): string {
+  const listed = pods.slice(0, 5).map((p) => `${p.name} (${p.attestation.reason})`);
+  return listed.join(', ') + (pods.length > 5 ? `, and ${pods.length - 5} more` : '');
+}
+
+function podEntry(pod: ObservedPod): PodStatusEntry {
+  const a = pod.attestation;
+  const document = a.document;
+  return {
+    name: pod.name,
+    ...(pod.podIP && { podIP: pod.podIP }),
+    ...(pod.imageID && { imageID: pod.imageID }),
+    ...(document && {
+      integrity: document.integrity,
+      selftest: document.selftest,
+      mode: document.mode,
+      coreSha256: document.coreSha256,
+    }),
+    verdict: a.verdict,
+    reason: a.reason,
+    message: a.message,
+    ...(pod.lastChecked && { lastChecked: pod.lastChecked }),
+    consecutiveFailures: a.consecutiveFailures,
+  };
+}
+
+function desiredConditions(input: StatusInput, attested: ObservedPod[], cordoned: ObservedPod[], pending: ObservedPod[]): DesiredCondition[] {
+  const { generation: observedGeneration, pods, deployment, desiredReplicas } = input;
+  const total = pods.length;
+
+  const available: DesiredCondition =
+    attested.length > 0
+      ? { type: 'Available', status: 'True', reason: 'Attested', message: `${attested.length} of ${plural(total, 'pod')} attested and serving`, observedGeneration }
+      : {
+          type: 'Available',
+          status: 'False',
+          reason: cordoned.length > 0 ? 'NoAttestedPods' : 'AwaitingAttestation',
+          message:
+            total === 0
+              ? 'no entropy pods exist yet'
+              : cordoned.length > 0
+                ? `no pod is attested; cordoned: ${cordonSummary(cordoned)}. First cause: ${cordoned[0]?.attestation.message}`
+                : `${plural(pending.length, 'pod')} await their first attestation`,
+          observedGeneration,
+        };
+
+  const degraded: DesiredCondition =
+    cordoned.length > 0
+      ? { type: 'Degraded', status: 'True', reason: 'PodsCordoned', message: `${plural(cordoned.length, 'pod')} cordoned: ${cordonSummary(cordoned)}`, observedGeneration }
+      : { type: 'Degraded', status: 'False', reason: 'NoPodsCordoned', message: 'no pod is cordoned', observedGeneration };
+
+  const rollingOut =
+    deployment === undefined ||
+    deployment.observedGeneration < deployment.generation ||
+    deployment.updatedReplicas < desiredReplicas ||
+    deployment.replicas > desiredReplicas;
+  const progressing: DesiredCondition = rollingOut
+    ? {
+        type: 'Progressing',
+        status: 'True',
+        reason: 'RollingOut',
+        message: deployment ? `${deployment.updatedReplicas} of ${desiredReplicas} pods updated` : 'creating the Deployment',
+        observedGeneration,
+      }
+    : pending.length > 0
+      ? { type: 'Progressing', status: 'True', reason: 'AwaitingAttestation', message: `${plural(pending.length, 'pod')} await their first attestation`, observedGeneration }
+      : { type: 'Progressing', status: 'False', reason: 'Stable', message: `all ${plural(total, 'pod')} are up to date and judged`, observedGeneration };
+
+  return [available, progressing, degraded];
+}
+
+export function nextStatus(input: StatusInput): EntropyApplianceStatus {
+  const pods = [...input.pods].sort((a, b) => a.name.localeCompare(b.name));
+  const attested = pods.filter((p) => p.attestation.verdict === 'Attested');
+  const cordoned = pods.filter((p) => p.attestation.verdict === 'Cordoned');
+  const pending = pods.filter((p) => p.attestation.verdict === 'Pending');
+  const conditions: Condition[] = mergeConditions(input.current?.conditions ?? [], desiredConditions({ ...input, pods }, attested, cordoned, pending), input.now);
+  return {
+    observedGeneration: input.generation,
+    expectedCoreSha256: input.expectedCoreSha256,
+    replicas: pods.length,
+    readyReplicas: pods.filter((p) => p.ready).length,
+    attestedReplicas: attested.length,
+    cordonedReplicas: cordoned.length,
+    conditions,
+    pods: pods.map(podEntry),
+  };
+}

@@ -1,0 +1,64 @@
+// The operator's configuration, read once from the environment and validated; a bad value stops the
+// start with one message that names every problem.
+import { hostname } from 'node:os';
+import type { Level } from './log.js';
+
+export interface OperatorConfig {
+  defaultImage: string;
+  defaultCoreSha256: string;
+  /** Empty: every namespace. */
+  watchNamespace: string;
+  leaseNamespace: string;
+  leaseName: string;
+  identity: string;
+  leaderElection: boolean;
+  /** Where /healthz, /readyz and /metrics listen. */
+  httpHost: string;
+  httpPort: number;
+  /** Attestation probes in flight at once, across all appliances. */
+  probeConcurrency: number;
+  logLevel: Level;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
+
+export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
+  const problems: string[] = [];
+  const text = (name: string, fallback?: string) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback === undefined) problems.push(`${name} is required`);
+    return fallback ?? '';
+  };
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+    return n;
+  };
+
+  const defaultCoreSha256 = text('R4_DEFAULT_CORE_SHA256');
+  if (defaultCoreSha256 && !SHA256.test(defaultCoreSha256)) problems.push('R4_DEFAULT_CORE_SHA256 must be 64 lowercase hex characters');
+  const logLevel = text('LOG_LEVEL', 'info') as Level;
+  if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+  const leaderElection = text('LEADER_ELECTION', 'true');
+  if (leaderElection !== 'true' && leaderElection !== 'false') problems.push('LEADER_ELECTION must be true or false');
+
+  const config: OperatorConfig = {
+    defaultImage: text('R4_DEFAULT_IMAGE'),
+    defaultCoreSha256,
+    watchNamespace: env.WATCH_NAMESPACE ?? '',
+    leaseNamespace: text('LEASE_NAMESPACE', env.POD_NAMESPACE || 'default'),
+    leaseName: text('LEASE_NAME', 'r4-operator'),
+    identity: text('POD_NAME', `${hostname()}-${process.pid}`),
+    leaderElection: leaderElection === 'true',
+    httpHost: text('HTTP_HOST', '0.0.0.0'),
+    httpPort: int('HTTP_PORT', 8081, 0, 65535),
+    probeConcurrency: int('PROBE_CONCURRENCY', 32, 1, 1024),
+    logLevel,
+  };
+  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  return config;
+}

@@ -1,0 +1,85 @@
+// The operator process: configuration, the HTTP endpoints, leader election, and the controller that runs
+// while this replica leads. SIGTERM releases the lease so a standby takes over at once.
+import { readFileSync } from 'node:fs';
+import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { loadConfig, type OperatorConfig } from './config.js';
+import { Controller } from './controller.js';
+import { createLogger, describeError } from './log.js';
+import { LeaderElector } from './manager/leader-election.js';
+import { startHttpServer } from './telemetry/http-server.js';
+import { createOperatorMetrics } from './telemetry/metrics.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+async function main(config: OperatorConfig): Promise<void> {
+  const log = createLogger(config.logLevel, { component: 'r4-operator', identity: config.identity });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+
+  let controller: Controller | undefined;
+  let transition: Promise<void> = Promise.resolve();
+  const elector = new LeaderElector(
+    kubeConfig.makeApiClient(CoordinationV1Api),
+    { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
+    {
+      onStartedLeading: () => {
+        log.info('became the leader', { lease: `${config.leaseNamespace}/${config.leaseName}` });
+        transition = transition.then(startController);
+      },
+      onStoppedLeading: (reason) => {
+        log.warn('stopped leading', { reason });
+        transition = transition.then(stopController);
+      },
+      onError: (message) => log.warn('leader election: could not read or write the lease', { error: message }),
+    },
+  );
+  const metrics = createOperatorMetrics(version, {
+    isLeader: () => controller !== undefined,
+    appliances: () => controller?.counts() ?? [],
+  });
+  const defaults = { image: config.defaultImage, coreSha256: config.defaultCoreSha256 };
+
+  async function startController(): Promise<void> {
+    const c = new Controller(kubeConfig, { watchNamespace: config.watchNamespace, defaults, probeConcurrency: config.probeConcurrency, log, metrics });
+    controller = c;
+    await c.start();
+  }
+  async function stopController(): Promise<void> {
+    const c = controller;
+    controller = undefined;
+    await c?.stop();
+  }
+
+  const http = await startHttpServer(config.httpHost, config.httpPort, {
+    ready: () => controller?.readiness() ?? { ok: true, reason: 'standby: campaigning for the lease' },
+    metrics: () => metrics.render(),
+  });
+  log.info('r4 operator started', { version, http: `${config.httpHost}:${http.port}`, leaderElection: config.leaderElection });
+
+  if (config.leaderElection) elector.start();
+  else transition = transition.then(startController);
+
+  const shutdown = async (signal: string) => {
+    log.info('shutting down', { signal });
+    await elector.stop();
+    await transition;
+    await stopController();
+    http.server.close();
+    await metrics.shutdown();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+let config: OperatorConfig;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  process.stderr.write(`r4-operator: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+main(config).catch((error: unknown) => {
+  process.stderr.write(`r4-operator: ${describeError(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+import { WorkQueue } from './work-queue.js';
+
+const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls instead of sleeping a fixed time, so a busy machine slows the test but does not fail it. */
+async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await tick();
+  }
+}
+
+describe('WorkQueue', () => {
+  test('duplicate adds of a waiting key run it once', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue(async (k) => void seen.push(k), { workers: 1, baseDelayMs: 1, maxDelayMs: 10 });
+    q.add('a');
+    q.add('b');
+    q.add('b');
+    q.add('b');
+    await eventually(() => seen.length >= 2);
+    await tick(20);
+    expect(seen).toEqual(['a', 'b']);
+    await q.stop();
+  });
+
+  test('one handler per key at a time; a change during a run runs it again afterwards', async () => {
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    let runs = 0;
+    const q = new WorkQueue(
+      async () => {
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        runs++;
+        await tick(20);
+        concurrent--;
+      },
+      { workers: 4, baseDelayMs: 1, maxDelayMs: 10 },
+    );
+    q.add('a');
+    await tick(5);
+    q.add('a');
+    q.add('a');
+    await eventually(() => runs === 2 && concurrent === 0);
+    await tick(30);
+    expect(maxConcurrent).toBe(1);
+    expect(runs).toBe(2);
+    await q.stop();
+  });
+
+  test('failures retry with growing delays until the handler succeeds', async () => {
+    const times: number[] = [];
+    const errors: number[] = [];
+    const q = new WorkQueue(
+      async () => {
+        times.push(Date.now());
+        if (times.length < 4) throw new Error('conflict');
+      },
+      { workers: 1, baseDelayMs: 10, maxDelayMs: 1000, onError: (_k, _e, attempt) => errors.push(attempt) },
+    );
+    q.add('a');
+    await eventually(() => times.length === 4);
+    expect(times).toHaveLength(4);
+    expect(errors).toEqual([1, 2, 3]);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+    expect(gaps[1]).toBeGreaterThanOrEqual(18);
+    expect(gaps[2]).toBeGreaterThanOrEqual(38);
+    await q.stop();
+  });
+
+  test('stop waits for running handlers and takes no more work', async () => {
+    let finished = false;
+    const q = new WorkQueue(async () => {
+      await tick(30);
+      finished = true;
+    }, { workers: 1, baseDelayMs: 1, maxDelayMs: 10 });
+    q.add('a');
+    await tick(5);
+    await q.stop();
+    expect(finished).toBe(true);
+    q.add('b');
+    expect(q.length).toBe(0);
+  });
+});

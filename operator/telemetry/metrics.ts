@@ -1,0 +1,66 @@
+// The operator's own metrics, OpenTelemetry instruments read in Prometheus format on GET /metrics.
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { resources } from '@opentelemetry/sdk-node';
+
+export interface ApplianceCounts {
+  namespace: string;
+  appliance: string;
+  attested: number;
+  cordoned: number;
+}
+
+export interface OperatorMetrics {
+  reconciled(result: 'success' | 'error', seconds: number): void;
+  attestation(verdict: string, reason: string): void;
+  render(): Promise<string>;
+  shutdown(): Promise<void>;
+}
+
+export interface MetricsSources {
+  isLeader(): boolean;
+  appliances(): readonly ApplianceCounts[];
+}
+
+export function createOperatorMetrics(version: string, sources: MetricsSources): OperatorMetrics {
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const provider = new MeterProvider({
+    resource: resources.resourceFromAttributes({ 'service.name': 'r4-operator', 'service.version': version }),
+    readers: [exporter],
+  });
+  const meter = provider.getMeter('r4-operator', version);
+  const reconciles = meter.createCounter('r4_operator_reconciles', { description: 'Reconciles of appliances, by result' });
+  const errors = meter.createCounter('r4_operator_reconcile_errors', { description: 'Reconciles that failed and will be retried' });
+  const durations = meter.createHistogram('r4_operator_reconcile_duration_seconds', {
+    description: 'Time one reconcile of one appliance took',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
+  });
+  const attestations = meter.createCounter('r4_operator_attestations', { description: 'Attestation probes, by resulting verdict and reason' });
+  meter
+    .createObservableGauge('r4_operator_leader', { description: '1 while this replica is the leader' })
+    .addCallback((r) => r.observe(sources.isLeader() ? 1 : 0));
+  meter.createObservableGauge('r4_operator_cordoned_pods', { description: 'Cordoned pods, by appliance' }).addCallback((r) => {
+    for (const a of sources.appliances()) r.observe(a.cordoned, { namespace: a.namespace, appliance: a.appliance });
+  });
+  meter.createObservableGauge('r4_operator_attested_pods', { description: 'Attested pods, by appliance' }).addCallback((r) => {
+    for (const a of sources.appliances()) r.observe(a.attested, { namespace: a.namespace, appliance: a.appliance });
+  });
+
+  return {
+    reconciled(result, seconds) {
+      reconciles.add(1, { result });
+      if (result === 'error') errors.add(1);
+      durations.record(seconds);
+    },
+    attestation(verdict, reason) {
+      attestations.add(1, { verdict, reason });
+    },
+    async render() {
+      const { resourceMetrics } = await exporter.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+    shutdown: () => provider.shutdown(),
+  };
+}

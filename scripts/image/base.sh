@@ -1,0 +1,85 @@
+#!/bin/sh
+# Makes sure r4's podman storage has an image named `node:20-bookworm-slim`, the base the Dockerfile names.
+# Without a registry it is a local stand-in: Debian 12 from debootstrap (minbase) with this machine's Node 20
+# and npm where the real image has them (/usr/local/bin, /usr/local/lib/node_modules). It is cached as an
+# OCI archive under ~/.cache/r4/images, so a later run (or a wiped storage) loads it in seconds.
+# A real `node:20-bookworm-slim` already in the storage (no stand-in label) is used as it is.
+set -eu
+. "$(dirname "$0")/config.sh"
+
+tag="node:20-bookworm-slim"
+label="dev.r4.stand-in"
+node_version="$(node --version)"
+case "$node_version" in
+  v20.*) ;;
+  *) echo "r4 image: the base needs this machine's node to be Node 20 (found $node_version); install Node 20" >&2; exit 1 ;;
+esac
+# One base at a time: build.sh and the bare-metal test may both ask for it on a cold machine.
+exec 8>"$R4_PODMAN_DIR/base.lock"
+flock 8
+
+# The stand-in is remade when the machine's node or this recipe changes.
+stand_in="node-$node_version-recipe-$(sha256sum "$0" | cut -c1-12)"
+
+if podman image exists "$tag"; then
+  present="$(podman image inspect --format "{{index .Labels \"$label\"}}" "$tag")"
+  if [ "$present" = "$stand_in" ] || [ -z "$present" ] || [ "$present" = "<no value>" ]; then
+    echo "r4 image: base $tag present"
+    exit 0
+  fi
+fi
+
+archive="$r4_cache/images/node-20-bookworm-slim-$stand_in.oci-archive"
+if [ -f "$archive" ]; then
+  echo "r4 image: loading base $tag from $archive"
+  loaded="$(podman load --quiet --input "$archive")"
+  podman tag "${loaded#Loaded image: }" "$tag"
+  exit 0
+fi
+
+# The mirror this machine's apt uses for bookworm main, never a host name written down here.
+mirror="$(apt-get indextargets --format '$(REPO_URI)' 'Release: bookworm' 'Target-Of: deb' 'Component: main' | head -n 1)"
+if [ -z "$mirror" ]; then
+  echo "r4 image: no Debian bookworm 'main' source in this machine's apt sources; add one, then apt-get update" >&2
+  exit 1
+fi
+
+mkdir -p "$r4_cache/images"
+work="$(mktemp -d "$r4_cache/images/base.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+rootfs="$work/rootfs"
+echo "r4 image: debootstrap bookworm (minbase) from $mirror, about a minute"
+started="$(date +%s)"
+debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+  tail -n 20 "$work/debootstrap.log" >&2
+  echo "r4 image: debootstrap failed (log above); check that the mirror is reachable" >&2
+  exit 1
+}
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+
+# The machine's node needs only libc, libstdc++ and libgcc_s, all in minbase.
+npm_root="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
+install -D -m 0755 "$(readlink -f "$(command -v node)")" "$rootfs/usr/local/bin/node"
+mkdir -p "$rootfs/usr/local/lib/node_modules"
+cp -a "$npm_root" "$rootfs/usr/local/lib/node_modules/npm"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+# npm in the stand-in trusts what npm on this machine trusts: behind a TLS-inspecting proxy, the machine's CA
+# file (npm's `cafile`) is what lets `npm ci` in the build stage reach the registry.
+cafile="$(npm config get cafile)"
+if [ -f "$cafile" ]; then
+  install -D -m 0644 "$cafile" "$rootfs$cafile"
+  mkdir -p "$rootfs/usr/local/etc"
+  echo "cafile=$cafile" >"$rootfs/usr/local/etc/npmrc"
+fi
+
+tar -C "$rootfs" --numeric-owner -c . | podman import --quiet \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change "ENV NODE_VERSION=${node_version#v}" \
+  --change "LABEL $label=$stand_in" \
+  --change 'CMD ["node"]' \
+  - "$tag" >/dev/null
+podman save --quiet --format oci-archive --output "$work/base.oci-archive" "$tag"
+rm -f "$r4_cache"/images/node-20-bookworm-slim-*.oci-archive # stand-ins of another node or recipe
+mv "$work/base.oci-archive" "$archive"
+echo "r4 image: base $tag made in $(($(date +%s) - started)) s, cached as $archive"

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Builds r4's two images from the unchanged Dockerfile with podman, on a machine without a registry:
+#   r4:VERSION (service, the default target) and r4-operator:VERSION (--target operator).
+# Installs podman if missing (install.sh), makes or loads the base (base.sh), then builds with --pull=never.
+# Extra arguments go to every `podman build`, e.g. `sh scripts/image/build.sh --no-cache`.
+# R4_IMAGE and R4_OPERATOR_IMAGE override the tags. Prints progress, timings and sizes.
+set -eu
+cd "$(dirname "$0")/../.."
+here=scripts/image
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+started="$(now)"
+
+step="$(now)"
+sh "$here/install.sh"
+. "$here/config.sh"
+echo "r4 image: podman ready ($(since "$step"))"
+
+# One build at a time per storage: a second one (another test file, another terminal) waits, then finds
+# every layer cached.
+exec 9>"$R4_PODMAN_DIR/build.lock"
+flock 9
+
+step="$(now)"
+sh "$here/base.sh"
+echo "r4 image: base ready ($(since "$step"))"
+
+version="$(node -p 'require("./package.json").version')"
+# A tree with uncommitted changes is not that commit: its revision says so.
+revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+[ "$revision" = unknown ] || git diff --quiet HEAD || revision="$revision-dirty"
+# The commit's time stands for "created" and for every file's mtime (--timestamp): the same commit gives the
+# same labels and layers whenever it is built. Outside a checkout it is now.
+epoch="$(git log -1 --format=%ct 2>/dev/null || date +%s)"
+created="$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)"
+source_url="$(git config --get remote.origin.url 2>/dev/null || true)"
+service_image="${R4_IMAGE:-r4:$version}"
+operator_image="${R4_OPERATOR_IMAGE:-r4-operator:$version}"
+build_stage="r4-build:$version"
+
+build() {
+  podman build --pull=never --layers --timestamp "$epoch" \
+    --build-arg VERSION="$version" --build-arg REVISION="$revision" \
+    --build-arg CREATED="$created" --build-arg SOURCE="$source_url" \
+    "$@" .
+}
+
+# The core's hash must be known before the label is written: build the stage that makes it, read the hash,
+# then build the images, which reuse that stage's layers and check the hash again (Dockerfile, `attested`).
+step="$(now)"
+echo "r4 image: building the build stage (core, TypeScript, production dependencies)"
+build --target build --tag "$build_stage" "$@"
+core_sha256="$(podman run --rm --network none --entrypoint sha256sum "$build_stage" native/build/re4_dump | cut -d' ' -f1)"
+echo "r4 image: build stage ready ($(since "$step")), core sha256 $core_sha256"
+
+step="$(now)"
+build --build-arg CORE_SHA256="$core_sha256" --tag "$service_image" "$@"
+echo "r4 image: service image ready ($(since "$step"))"
+
+step="$(now)"
+build --build-arg CORE_SHA256="$core_sha256" --target operator --tag "$operator_image" "$@"
+echo "r4 image: operator image ready ($(since "$step"))"
+
+# Earlier builds' images, now untagged and unused by any tagged one; the layer cache stays.
+podman image prune --force >/dev/null
+
+for image in "$service_image" "$operator_image"; do
+  id="$(podman image inspect --format '{{.Id}}' "$image")"
+  size="$(podman image inspect --format '{{.Size}}' "$image")"
+  echo "r4 image: $image id $(printf '%.12s' "$id") size $((size / 1000000)) MB"
+done
+echo "r4 image: done in $(since "$started")"

@@ -1,0 +1,86 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { KeyStore } from './auth/keyStore.js';
+import type { ServiceConfig } from './config.js';
+import type { CoreSupervisor } from './core/supervisor.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
+import { randomRateLimits } from './ratelimit/hooks.js';
+import { decorateRequests } from './requestContext.js';
+import { healthRoute } from './routes/health.js';
+import { metricsRoute } from './routes/metrics.js';
+import { openapiRoute } from './routes/openapi.js';
+import { randomRoute } from './routes/random.js';
+import { readyRoute } from './routes/ready.js';
+import { versionRoute } from './routes/version.js';
+import type { BuildInfo } from './routes/versionDocument.js';
+import type { ServiceMetrics } from './telemetry/metrics.js';
+import { lazyChildLoggerFactory } from './telemetry/lazyChildLogger.js';
+import { installRequestLog } from './telemetry/requestLog.js';
+import { installRequestSpans } from './telemetry/tracing.js';
+
+export interface AppDependencies {
+  config: ServiceConfig;
+  supervisor: CoreSupervisor;
+  keys: KeyStore;
+  metrics: ServiceMetrics;
+  build: BuildInfo;
+  startedAt: number;
+  /** The process's logger (pino), shared with the supervisor so every line has one shape and destination. */
+  logger: FastifyBaseLogger;
+}
+
+/** Assembles the HTTP API around an attested core. A fresh instance per call, so each test gets its own. */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, supervisor, metrics } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    childLoggerFactory: lazyChildLoggerFactory,
+    // Fastify's two lines per request are replaced by one line with what matters (telemetry/requestLog.ts).
+    logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler,
+    frameworkErrors,
+    // Readiness and shutdown: in-flight requests finish, idle keep-alive connections are closed.
+    forceCloseConnections: 'idle',
+  });
+  decorateRequests(app);
+  installErrorHandling(app);
+  installRequestLog(app, metrics);
+  if (config.tracing) installRequestSpans(app, deps.build.version);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 're4ctor-api',
+        version: deps.build.version,
+        description: 'Random bytes from an attested, sealed entropy core (re4_dump, NIST SP 800-90A CTR_DRBG).',
+      },
+      components: {
+        securitySchemes: {
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          apiKeyQuery: { type: 'apiKey', in: 'query', name: 'key' },
+        },
+      },
+    },
+  });
+
+  const limits = randomRateLimits(config.rateLimits, metrics);
+  app.addHook('onClose', (_instance, done) => {
+    limits.close();
+    done();
+  });
+
+  await app.register(healthRoute);
+  await app.register(readyRoute, { supervisor });
+  await app.register(versionRoute, {
+    supervisor,
+    build: deps.build,
+    limits: { maxBytesPerRequest: config.maxBytesPerRequest, rateLimits: config.rateLimits },
+    strictFips: config.strictFips,
+    startedAt: deps.startedAt,
+  });
+  await app.register(randomRoute, { supervisor, keys: deps.keys, limits, metrics, maxBytesPerRequest: config.maxBytesPerRequest });
+  await app.register(metricsRoute, { metrics });
+  await app.register(openapiRoute);
+  return app;
+}

@@ -1,0 +1,155 @@
+import { DEFAULT_RATE_LIMITS, parseConfig, parseDecimal, type Env } from './config.js';
+
+const ctx = { packageRoot: '/repo', tmpDir: '/tmp', cwd: '/work' };
+const parse = (env: Env) => parseConfig(env, ctx);
+
+function ok(env: Env) {
+  const result = parse(env);
+  if (!result.ok) throw new Error(`expected a valid configuration, got: ${result.error}`);
+  return result.config;
+}
+
+function error(env: Env): string {
+  const result = parse(env);
+  if (result.ok) throw new Error('expected a configuration error');
+  return result.error;
+}
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = ok({ API_KEY: 'demo' });
+    expect(config).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      apiKeys: { kind: 'inline', key: 'demo' },
+      strictFips: false,
+      corePath: '/repo/native/build/re4_dump',
+      manifestPath: '/repo/native/build/manifest.json',
+      expectedCoreSha256: null,
+      maxBytesPerRequest: 1_000_000,
+      rateLimits: DEFAULT_RATE_LIMITS,
+      selftestTimeoutMs: 5_000,
+      predictionResistance: false,
+      sealedDir: '/tmp',
+      logLevel: 'info',
+      tracing: false,
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = ok({
+      API_KEYS_FILE: '/etc/r4/keys',
+      API_HOST: '127.0.0.1',
+      PORT: '0',
+      STRICT_FIPS: '1',
+      R4_CORE_PATH: '/opt/core',
+      R4_MANIFEST_PATH: 'build/manifest.json',
+      R4_EXPECTED_CORE_SHA256: 'c'.repeat(64),
+      MAX_BYTES_PER_REQUEST: '4096',
+      RATE_LIMIT_RPS: '0',
+      RATE_LIMIT_BYTES_PER_S: '4096',
+      RATE_LIMIT_IP_RPS: '7',
+      R4_SELFTEST_TIMEOUT_MS: '250',
+      R4_PREDICTION_RESISTANCE: 'true',
+      R4_SEALED_DIR: '/run/r4',
+      LOG_LEVEL: 'warn',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+    });
+    expect(config).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+      apiKeys: { kind: 'file', path: '/etc/r4/keys' },
+      strictFips: true,
+      corePath: '/opt/core',
+      manifestPath: '/work/build/manifest.json',
+      expectedCoreSha256: 'c'.repeat(64),
+      maxBytesPerRequest: 4096,
+      rateLimits: { keyRequestsPerS: 0, keyBytesPerS: 4096, ipRequestsPerS: 7 },
+      selftestTimeoutMs: 250,
+      predictionResistance: true,
+      sealedDir: '/run/r4',
+      logLevel: 'warn',
+      tracing: true,
+    });
+  });
+
+  it('turns tracing on for a traces-only OTLP endpoint too', () => {
+    expect(ok({ API_KEY: 'k', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }).tracing).toBe(true);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(ok({ API_KEY: 'k', PORT: '', STRICT_FIPS: '', API_HOST: '' }).port).toBe(8080);
+  });
+
+  it('requires exactly one key source', () => {
+    expect(error({})).toMatch(/set API_KEY \(one key\) or API_KEYS_FILE/);
+    expect(error({ API_KEY: 'a', API_KEYS_FILE: '/k' })).toMatch(/only one of API_KEY and API_KEYS_FILE/);
+  });
+
+  it('rejects a key that cannot travel in a header, without echoing it', () => {
+    const message = error({ API_KEY: 'has space secret' });
+    expect(message).toMatch(/API_KEY must be printable ASCII/);
+    expect(message).not.toContain('secret');
+  });
+
+  it.each([
+    ['PORT', '65536'],
+    ['PORT', '-1'],
+    ['PORT', '80a'],
+    ['PORT', '1e3'],
+    ['PORT', '0x50'],
+    ['PORT', ' 80'],
+    ['MAX_BYTES_PER_REQUEST', '0'],
+    ['MAX_BYTES_PER_REQUEST', '16777217'],
+    ['RATE_LIMIT_RPS', '1.5'],
+    ['RATE_LIMIT_IP_RPS', 'lots'],
+    ['R4_SELFTEST_TIMEOUT_MS', '99'],
+  ])('rejects %s=%s, naming the variable and the allowed range', (name, value) => {
+    expect(error({ API_KEY: 'k', [name]: value })).toMatch(new RegExp(`${name} must be an integer from \\d+ to \\d+ \\(got "${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\)`));
+  });
+
+  it.each(['yes', '2', 'TRUE'])('rejects STRICT_FIPS=%s', (value) => {
+    expect(error({ API_KEY: 'k', STRICT_FIPS: value })).toMatch(/STRICT_FIPS must be 0 or 1/);
+  });
+
+  it('rejects a byte budget smaller than one request', () => {
+    expect(error({ API_KEY: 'k', RATE_LIMIT_BYTES_PER_S: '999999' })).toMatch(
+      /RATE_LIMIT_BYTES_PER_S \(999999\) must be 0 or at least MAX_BYTES_PER_REQUEST \(1000000\)/,
+    );
+    expect(ok({ API_KEY: 'k', RATE_LIMIT_BYTES_PER_S: '0' }).rateLimits.keyBytesPerS).toBe(0);
+  });
+
+  it('rejects an expected core hash that is not 64 lowercase hex digits', () => {
+    expect(error({ API_KEY: 'k', R4_EXPECTED_CORE_SHA256: 'ABC' })).toContain('R4_EXPECTED_CORE_SHA256 must be 64 lowercase hex digits');
+  });
+
+  it('rejects a bad host and an unknown log level', () => {
+    expect(error({ API_KEY: 'k', API_HOST: 'no spaces please' })).toMatch(/API_HOST must be an IP address or a host name/);
+    expect(ok({ API_KEY: 'k', API_HOST: '::1' }).host).toBe('::1');
+    expect(ok({ API_KEY: 'k', API_HOST: 'localhost' }).host).toBe('localhost');
+    expect(error({ API_KEY: 'k', LOG_LEVEL: 'loud' })).toMatch(/LOG_LEVEL must be one of/);
+  });
+
+  it('reports every problem in one message', () => {
+    const message = error({ PORT: 'x', STRICT_FIPS: 'maybe' });
+    expect(message.split('; ')).toHaveLength(3);
+    expect(message).toMatch(/^invalid configuration: /);
+  });
+
+  it('bounds quoted values so a pasted blob stays readable', () => {
+    expect(error({ API_KEY: 'k', PORT: '9'.repeat(200) }).length).toBeLessThan(200);
+  });
+});
+
+describe('parseDecimal', () => {
+  it.each([
+    ['0', 0],
+    ['42', 42],
+    ['007', 7],
+    ['9007199254740991', 9007199254740991],
+  ])('reads %s', (raw, value) => expect(parseDecimal(raw)).toBe(value));
+
+  it.each(['', '-1', '+1', '1.0', '1e3', '0x1', ' 1', '1 ', '99999999999999999'])('refuses %j', (raw) =>
+    expect(parseDecimal(raw)).toBeNull(),
+  );
+});

@@ -1,0 +1,169 @@
+import { isIP } from 'node:net';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/** Where the API keys come from: one key in the environment, or a file re-read when it changes. */
+export type ApiKeySource = { kind: 'inline'; key: string } | { kind: 'file'; path: string };
+
+/** Requests or bytes per second; 0 switches a limit off. */
+export interface RateLimits {
+  keyRequestsPerS: number;
+  keyBytesPerS: number;
+  ipRequestsPerS: number;
+}
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  apiKeys: ApiKeySource;
+  strictFips: boolean;
+  corePath: string;
+  manifestPath: string;
+  /** R4_EXPECTED_CORE_SHA256: a hash the core must also have (the operator sets the appliance's). */
+  expectedCoreSha256: string | null;
+  maxBytesPerRequest: number;
+  rateLimits: RateLimits;
+  selftestTimeoutMs: number;
+  predictionResistance: boolean;
+  sealedDir: string;
+  logLevel: string;
+  tracing: boolean;
+}
+
+export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; error: string };
+
+/** What the environment cannot say: where the repository is, the temp dir and the cwd for relative paths. */
+export interface ConfigContext {
+  packageRoot: string;
+  tmpDir: string;
+  cwd: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Defaults a single in-cluster caller doing real work will not reach (5,000 requests/s, 256 MiB/s per key),
+ * while one misbehaving client cannot monopolise a replica.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  keyRequestsPerS: 5_000,
+  keyBytesPerS: 256 * 1024 * 1024,
+  ipRequestsPerS: 10_000,
+};
+
+export const DEFAULT_MAX_BYTES_PER_REQUEST = 1_000_000;
+/** 16 MiB bounds the memory one request can pin (hex doubles it); raise it with care. */
+export const MAX_BYTES_PER_REQUEST_CEILING = 16 * 1024 * 1024;
+/** The core's self-test takes a few milliseconds (tens under sanitizers); 5 s is generous on a loaded node. */
+export const DEFAULT_SELFTEST_TIMEOUT_MS = 5_000;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Parses and validates the environment once; every problem is reported, in one message. */
+export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = parseDecimal(raw);
+    if (value === null || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got ${quote(raw)})`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === '1' || raw === 'true') return true;
+    if (raw === '0' || raw === 'false') return false;
+    problems.push(`${name} must be 0 or 1 (got ${quote(raw)})`);
+    return fallback;
+  };
+  const path = (name: string, fallback: string): string => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    return isAbsolute(raw) ? raw : resolve(ctx.cwd, raw);
+  };
+
+  const apiKeys = parseKeySource(env, problems);
+  const host = env.API_HOST === undefined || env.API_HOST === '' ? '0.0.0.0' : env.API_HOST;
+  if (!isValidHost(host)) problems.push(`API_HOST must be an IP address or a host name (got ${quote(host)})`);
+  const port = int('PORT', 8080, 0, 65535);
+  const maxBytesPerRequest = int('MAX_BYTES_PER_REQUEST', DEFAULT_MAX_BYTES_PER_REQUEST, 1, MAX_BYTES_PER_REQUEST_CEILING);
+  const rateLimits: RateLimits = {
+    keyRequestsPerS: int('RATE_LIMIT_RPS', DEFAULT_RATE_LIMITS.keyRequestsPerS, 0, Number.MAX_SAFE_INTEGER),
+    keyBytesPerS: int('RATE_LIMIT_BYTES_PER_S', DEFAULT_RATE_LIMITS.keyBytesPerS, 0, Number.MAX_SAFE_INTEGER),
+    ipRequestsPerS: int('RATE_LIMIT_IP_RPS', DEFAULT_RATE_LIMITS.ipRequestsPerS, 0, Number.MAX_SAFE_INTEGER),
+  };
+  // A byte budget smaller than one allowed request would turn some valid requests into permanent 429s.
+  if (rateLimits.keyBytesPerS !== 0 && rateLimits.keyBytesPerS < maxBytesPerRequest) {
+    problems.push(
+      `RATE_LIMIT_BYTES_PER_S (${rateLimits.keyBytesPerS}) must be 0 or at least MAX_BYTES_PER_REQUEST (${maxBytesPerRequest})`,
+    );
+  }
+  const expectedCoreSha256 = env.R4_EXPECTED_CORE_SHA256 === undefined || env.R4_EXPECTED_CORE_SHA256 === '' ? null : env.R4_EXPECTED_CORE_SHA256;
+  if (expectedCoreSha256 !== null && !/^[0-9a-f]{64}$/.test(expectedCoreSha256)) {
+    problems.push(`R4_EXPECTED_CORE_SHA256 must be 64 lowercase hex digits (got ${quote(expectedCoreSha256)})`);
+  }
+  const logLevel = env.LOG_LEVEL === undefined || env.LOG_LEVEL === '' ? 'info' : env.LOG_LEVEL;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${quote(logLevel)})`);
+
+  const config: ServiceConfig = {
+    host,
+    port,
+    apiKeys: apiKeys ?? { kind: 'inline', key: '' },
+    strictFips: flag('STRICT_FIPS', false),
+    corePath: path('R4_CORE_PATH', join(ctx.packageRoot, 'native', 'build', 're4_dump')),
+    manifestPath: path('R4_MANIFEST_PATH', join(ctx.packageRoot, 'native', 'build', 'manifest.json')),
+    expectedCoreSha256,
+    maxBytesPerRequest,
+    rateLimits,
+    selftestTimeoutMs: int('R4_SELFTEST_TIMEOUT_MS', DEFAULT_SELFTEST_TIMEOUT_MS, 100, 600_000),
+    predictionResistance: flag('R4_PREDICTION_RESISTANCE', false),
+    sealedDir: path('R4_SEALED_DIR', ctx.tmpDir),
+    logLevel,
+    tracing: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+  };
+  return problems.length === 0 ? { ok: true, config } : { ok: false, error: `invalid configuration: ${problems.join('; ')}` };
+}
+
+function parseKeySource(env: Env, problems: string[]): ApiKeySource | null {
+  const key = env.API_KEY;
+  const file = env.API_KEYS_FILE;
+  const hasKey = key !== undefined && key !== '';
+  const hasFile = file !== undefined && file !== '';
+  if (hasKey && hasFile) {
+    problems.push('set only one of API_KEY and API_KEYS_FILE');
+    return null;
+  }
+  if (hasFile) return { kind: 'file', path: file };
+  if (hasKey) {
+    if (!isValidApiKey(key)) {
+      problems.push('API_KEY must be printable ASCII without spaces');
+      return null;
+    }
+    return { kind: 'inline', key };
+  }
+  problems.push('set API_KEY (one key) or API_KEYS_FILE (a file of keys, one per line)');
+  return null;
+}
+
+/** A key must be sendable as an HTTP header value and a query value as is: visible ASCII, no spaces. */
+export function isValidApiKey(key: string): boolean {
+  return /^[\x21-\x7e]{1,512}$/.test(key);
+}
+
+/** Plain decimal digits only: "1e3", "0x10", " 5" and "5.0" are configuration mistakes, not numbers. */
+export function parseDecimal(raw: string): number | null {
+  if (!/^[0-9]{1,16}$/.test(raw)) return null;
+  const value = Number(raw);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+function isValidHost(host: string): boolean {
+  return isIP(host) !== 0 || /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(host);
+}
+
+/** Quotes a configuration value for an error message, bounded so a pasted secret or blob stays readable. */
+function quote(raw: string): string {
+  return JSON.stringify(raw.length > 64 ? `${raw.slice(0, 64)}…` : raw);
+}

@@ -1,0 +1,58 @@
+import { randomFillSync } from 'node:crypto';
+import { PoolFailed, PoolTimeout } from './bytePool.js';
+import type { Mode } from './mode.js';
+import type { CoreSupervisor } from './supervisor.js';
+
+export type EntropySourceName = 'core' | 'fallback';
+
+export interface Draw {
+  bytes: Buffer;
+  source: EntropySourceName;
+  mode: Mode;
+}
+
+/** No bytes can be served; `reason` says why, for the 503 answer. */
+export class EntropyUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/**
+ * How long a request waits for the core before the core is judged stalled. At over 1 GB/s a full
+ * 16 MiB request takes ~15 ms; two seconds of silence means the core is stuck, not busy.
+ */
+export const CORE_STALL_MS = 2_000;
+
+/**
+ * Where the bytes of one answer come from, decided by the mode at the moment of the request: the sealed
+ * core's pool, Node's CSPRNG in fallback (reported in every answer), or nowhere when blocked. One answer
+ * never mixes sources.
+ */
+export function drawEntropy(supervisor: CoreSupervisor, n: number): Draw | Promise<Draw> {
+  const mode = supervisor.mode;
+  if (mode === 'blocked') throw new EntropyUnavailable(supervisor.snapshot().reason ?? 'entropy is blocked');
+  if (mode === 'fallback') return { bytes: randomFillSync(Buffer.allocUnsafe(n)), source: 'fallback', mode };
+  const pool = supervisor.pool;
+  if (pool === null) throw new EntropyUnavailable('the entropy core is not running');
+  try {
+    const now = pool.takeNow(n);
+    if (now !== null) return { bytes: now, source: 'core', mode };
+  } catch (err) {
+    throw unavailable(err);
+  }
+  return pool.take(n, CORE_STALL_MS).then(
+    (bytes) => ({ bytes, source: 'core' as const, mode }),
+    (err: unknown) => {
+      if (err instanceof PoolTimeout) supervisor.reportStall(pool, err.waitedMs);
+      throw unavailable(err);
+    },
+  );
+}
+
+/** Pool errors become a 503 with a reason; anything else is a bug and stays what it is. */
+function unavailable(err: unknown): unknown {
+  if (err instanceof PoolFailed) return new EntropyUnavailable(`the entropy core stopped while serving this request (${err.reason})`);
+  if (err instanceof PoolTimeout) return new EntropyUnavailable(err.message);
+  return err;
+}

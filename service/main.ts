@@ -1,0 +1,63 @@
+import { tmpdir } from 'node:os';
+import { KeyFileError } from './auth/keyStore.js';
+import { parseConfig } from './config.js';
+import { packageRoot } from './packageRoot.js';
+import { startService } from './start.js';
+import { startTracing } from './telemetry/tracing.js';
+
+/** Kubernetes' default termination grace period is 30 s; stopping well within it leaves room to spare. */
+const STOP_DEADLINE_MS = 10_000;
+
+/**
+ * `node dist/service/main.js`: configuration from the environment (see the README), exit 2 with one message
+ * on a bad one; SIGTERM or SIGINT stop accepting, finish in-flight requests (within 10 s), stop the core, exit 0.
+ */
+async function main(): Promise<void> {
+  const root = packageRoot();
+  const parsed = parseConfig(process.env, { packageRoot: root, tmpDir: tmpdir(), cwd: process.cwd() });
+  if (!parsed.ok) {
+    process.stderr.write(`r4 service: ${parsed.error}\n`);
+    process.exit(2);
+  }
+  const config = parsed.config;
+  const tracing = config.tracing ? startTracing('re4ctor-api') : null;
+
+  let service;
+  try {
+    service = await startService(config, { packageRoot: root, env: process.env });
+  } catch (err) {
+    const message = err instanceof KeyFileError ? `invalid configuration: ${err.message}` : `cannot start: ${(err as Error).message}`;
+    process.stderr.write(`r4 service: ${message}\n`);
+    await tracing?.shutdown();
+    process.exit(err instanceof KeyFileError ? 2 : 1);
+  }
+  service.app.log.info({ url: service.url, mode: service.supervisor.mode }, 'listening');
+
+  const running = service;
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    // Ctrl-C under npm can deliver SIGINT and then SIGTERM (see scripts/start.sh): one graceful stop is enough.
+    if (stopping) return;
+    stopping = true;
+    running.app.log.info({ signal }, 'stopping');
+    // In-flight requests get a bounded time to finish; a client that never reads must not hold the exit.
+    setTimeout(() => {
+      process.stderr.write(`r4 service: stop did not finish within ${STOP_DEADLINE_MS} ms; exiting\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    void running
+      .stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`r4 service: error while stopping: ${(err as Error).message}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+void main();

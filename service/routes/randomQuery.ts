@@ -1,0 +1,51 @@
+/** The query of GET /random, validated purely: every answer to bad input is a 400 that says what is wrong. */
+export const FORMATS = ['raw', 'hex', 'base64'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface RandomQuery {
+  n: number;
+  fmt: Format;
+}
+
+export type QueryResult = { ok: true; query: RandomQuery } | { ok: false; detail: string };
+
+const KNOWN = new Set(['n', 'fmt', 'key']);
+const SHOWN_UNKNOWN = 5;
+const SHOWN_NAME_LENGTH = 40;
+
+export function parseRandomQuery(query: Readonly<Record<string, unknown>>, maxBytes: number): QueryResult {
+  const problems: string[] = [];
+  const unknown = Object.keys(query).filter((name) => !KNOWN.has(name));
+  if (unknown.length > 0) problems.push(describeUnknown(unknown));
+
+  const nRange = `an integer from 1 to ${maxBytes}`;
+  const n = query.n;
+  let bytes = 0;
+  if (n === undefined) problems.push(`n is required: ${nRange}`);
+  else if (typeof n !== 'string') problems.push('n must be given once');
+  else {
+    bytes = /^[0-9]+$/.test(n) ? Number(n) : 0;
+    if (bytes < 1 || bytes > maxBytes) problems.push(`n must be ${nRange}`);
+  }
+
+  const fmt = query.fmt;
+  let format: Format = 'raw';
+  if (fmt !== undefined) {
+    if (typeof fmt !== 'string') problems.push('fmt must be given once');
+    else if (!isFormat(fmt)) problems.push(`fmt must be one of ${FORMATS.join(', ')}`);
+    else format = fmt;
+  }
+
+  return problems.length === 0 ? { ok: true, query: { n: bytes, fmt: format } } : { ok: false, detail: problems.join('; ') };
+}
+
+function isFormat(value: string): value is Format {
+  return (FORMATS as readonly string[]).includes(value);
+}
+
+/** Names are echoed for the caller's benefit, bounded so a hostile query cannot inflate the answer. */
+function describeUnknown(names: string[]): string {
+  const shown = names.slice(0, SHOWN_UNKNOWN).map((name) => JSON.stringify(name.length > SHOWN_NAME_LENGTH ? `${name.slice(0, SHOWN_NAME_LENGTH)}…` : name));
+  const more = names.length > SHOWN_UNKNOWN ? ` and ${names.length - SHOWN_UNKNOWN} more` : '';
+  return `unknown query parameter${names.length > 1 ? 's' : ''} ${shown.join(', ')}${more} (allowed: n, fmt, key)`;
+}

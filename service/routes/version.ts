@@ -1,0 +1,24 @@
+import type { FastifyPluginCallback } from 'fastify';
+import type { CoreSupervisor } from '../core/supervisor.js';
+import { versionDocument, versionSchema, type BuildInfo, type VersionLimits } from './versionDocument.js';
+
+export interface VersionRouteOptions {
+  supervisor: CoreSupervisor;
+  build: BuildInfo;
+  limits: VersionLimits;
+  strictFips: boolean;
+  startedAt: number;
+}
+
+/** GET /version: no key needed, the operator attests replicas with it. */
+export const versionRoute: FastifyPluginCallback<VersionRouteOptions> = (app, options, done) => {
+  app.get(
+    '/version',
+    { schema: { summary: 'Identity, attestation state and core counters of this replica', tags: ['attestation'], response: { 200: versionSchema } } },
+    (_request, reply) => {
+      const uptimeS = (Date.now() - options.startedAt) / 1000;
+      reply.header('cache-control', 'no-store').send(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.strictFips, uptimeS));
+    },
+  );
+  done();
+};

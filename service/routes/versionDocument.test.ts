@@ -1,0 +1,64 @@
+import type { AttestationSnapshot } from '../core/supervisor.js';
+import { versionDocument } from './versionDocument.js';
+
+const SHA = 'd4f67b9f30e4ac97e4923d4cfcac0af4a884357e32412228ae9eb5270d7b4443';
+
+const snapshot: AttestationSnapshot = {
+  integrity: { integrity: 'verified', measuredSha256: SHA, expectedSha256: SHA, coreGit: 'abc', coreVersion: '0.1.0', detail: 'matches' },
+  selftest: { selftest: 'pass', detail: '7 tests passed' },
+  mode: 'sealed',
+  reason: null,
+  modeChanges: 0,
+  sealedCore: '/tmp/r4-core-x/re4_dump',
+  core: {
+    state: 'running',
+    pid: 42,
+    starts: 1,
+    restarts: 0,
+    counters: { reseeds: 3, generate_calls: 48, bytes: 3145728, noise_samples: 4096, rdseed: true, rdseed_words: 16, prediction_resistance: false },
+    lastExit: null,
+    nextAttemptInMs: null,
+  },
+};
+
+describe('versionDocument', () => {
+  const doc = versionDocument(
+    snapshot,
+    { version: '0.1.0', apiGit: 'def' },
+    { maxBytesPerRequest: 1_000_000, rateLimits: { keyRequestsPerS: 5, keyBytesPerS: 6, ipRequestsPerS: 7 } },
+    true,
+    12.9,
+  );
+
+  it('carries the fields the operator attests on, as the issue names them', () => {
+    expect(doc).toMatchObject({
+      name: 're4ctor-api',
+      version: '0.1.0',
+      api_git: 'def',
+      core_git: 'abc',
+      core_sha256: SHA,
+      integrity: 'verified',
+      selftest: 'pass',
+      mode: 'sealed',
+      sealed_core: '/tmp/r4-core-x/re4_dump',
+      limits: {
+        max_bytes_per_request: 1_000_000,
+        rate_limit: { requests_per_s_per_key: 5, bytes_per_s_per_key: 6, requests_per_s_per_ip: 7 },
+      },
+      uptime_s: 12,
+      strict_fips: true,
+    });
+  });
+
+  it('includes the core counters', () => {
+    expect(doc.core).toMatchObject({ state: 'running', pid: 42, restarts: 0, reseeds: 3, generate_calls: 48, noise_samples: 4096 });
+  });
+
+  it('reports unknown counters as null before the core has spoken', () => {
+    const silent = versionDocument({ ...snapshot, core: { ...snapshot.core, counters: null } }, { version: 'v', apiGit: 'g' }, {
+      maxBytesPerRequest: 1,
+      rateLimits: { keyRequestsPerS: 0, keyBytesPerS: 0, ipRequestsPerS: 0 },
+    }, false, 0);
+    expect(silent.core.reseeds).toBeNull();
+  });
+});

@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { KeyStore } from './auth/keyStore.js';
+import { buildApp } from './app.js';
+import type { ServiceConfig } from './config.js';
+import { CoreSupervisor } from './core/supervisor.js';
+import { packageVersion } from './packageRoot.js';
+import { createMetrics } from './telemetry/metrics.js';
+
+export interface RunningService {
+  app: FastifyInstance;
+  supervisor: CoreSupervisor;
+  /** Base URL of the listening socket, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** Stops accepting, finishes in-flight requests, then stops the core. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  packageRoot: string;
+  env: NodeJS.ProcessEnv;
+  logStream?: { write(line: string): void };
+}
+
+/**
+ * Starts the service: keys, the first attestation of the core (so /version never reports a state that was
+ * not measured), then the HTTP listener. Throws with a clear message on a key file that cannot be used.
+ */
+export async function startService(config: ServiceConfig, options: StartOptions): Promise<RunningService> {
+  const logOptions = { level: config.logLevel, base: { service: 're4ctor-api' } };
+  // Lines are written in batches of 4 KiB rather than one write() each: at thousands of requests per second
+  // the syscalls cost more than the rest of the logging. pino flushes synchronously on exit.
+  const destination = options.logStream ?? pino.destination({ dest: 1, minLength: 4096, sync: false });
+  const log = pino(logOptions, destination);
+  const keys = KeyStore.open(config.apiKeys, log);
+  const supervisor = new CoreSupervisor({
+    corePath: config.corePath,
+    manifestPath: config.manifestPath,
+    expectedCoreSha256: config.expectedCoreSha256,
+    sealedDir: config.sealedDir,
+    selftestTimeoutMs: config.selftestTimeoutMs,
+    predictionResistance: config.predictionResistance,
+    strictFips: config.strictFips,
+    env: coreEnvironment(options.env),
+    log: log.child({ component: 'core' }),
+  });
+  await supervisor.start();
+  const version = packageVersion(options.packageRoot);
+  const metrics = createMetrics('re4ctor-api', version, {
+    snapshot: () => supervisor.snapshot(),
+    poolLevel: () => supervisor.pool?.level ?? 0,
+  });
+  supervisor.onModeChange((from, to) => metrics.modeChanged(from, to));
+  const app = await buildApp({
+    config,
+    supervisor,
+    keys,
+    metrics,
+    build: { version, apiGit: gitRevision(options.packageRoot) },
+    startedAt: Date.now(),
+    logger: log,
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await Promise.all([app.close(), supervisor.stop(), metrics.shutdown()]);
+    keys.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let stopping: Promise<void> | null = null;
+  return {
+    app,
+    supervisor,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await supervisor.stop();
+        await metrics.shutdown();
+        keys.close();
+        await new Promise<void>((resolve) => log.flush(() => resolve()));
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The core needs no secret: it gets the service's environment without the API key. */
+function coreEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { API_KEY: _secret, ...rest } = env;
+  return rest;
+}
+
+/** The API's commit, like the core's (the Makefile asks git the same way); "unknown" outside a checkout. */
+function gitRevision(root: string): string {
+  try {
+    return execFileSync('git', ['-C', root, 'rev-parse', '--short=12', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 2_000 })
+      .toString()
+      .trim();
+  } catch {
+    return 'unknown';
+  }
+}

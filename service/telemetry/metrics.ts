@@ -1,0 +1,113 @@
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { resources } from '@opentelemetry/sdk-node';
+import type { EntropySourceName } from '../core/entropy.js';
+import { MODES, type Mode } from '../core/mode.js';
+import type { AttestationSnapshot } from '../core/supervisor.js';
+
+export type LimitName = 'ip_requests' | 'key_requests' | 'key_bytes';
+
+export interface ServiceMetrics {
+  requestFinished(route: string, status: number, seconds: number): void;
+  bytesServed(n: number, source: EntropySourceName): void;
+  rateLimited(limit: LimitName): void;
+  modeChanged(from: Mode, to: Mode): void;
+  /** The Prometheus text exposition of every instrument. */
+  render(): Promise<string>;
+  shutdown(): Promise<void>;
+}
+
+export interface MetricsSources {
+  snapshot(): AttestationSnapshot;
+  poolLevel(): number;
+}
+
+/** Seconds; from a cached answer (~100 µs) to a slow 16 MiB transfer. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * OpenTelemetry metrics read in Prometheus format on GET /metrics. Each app instance owns its own
+ * MeterProvider (the same SDK class NodeSDK registers globally): metrics stay per instance, so tests and
+ * several apps in one process never share counters, and the exporter never opens a port of its own.
+ */
+export function createMetrics(serviceName: string, version: string, sources: MetricsSources): ServiceMetrics {
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  // Without the otel_scope_* labels on every series: there is one scope, and the text stays readable.
+  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const provider = new MeterProvider({
+    resource: resources.resourceFromAttributes({ 'service.name': serviceName, 'service.version': version }),
+    readers: [exporter],
+  });
+  const meter = provider.getMeter('r4-service', version);
+
+  // Per-request counts are kept in plain numbers and read by observable counters at scrape time: an SDK
+  // counter.add() with attributes costs microseconds on every request, a Map update costs nanoseconds.
+  const requestCounts = new Map<string, { attributes: { route: string; status: string }; count: number }>();
+  const bytesBySource: Record<EntropySourceName, number> = { core: 0, fallback: 0 };
+  meter
+    .createObservableCounter('r4_http_requests', { description: 'HTTP requests answered, by route and status' })
+    .addCallback((result) => {
+      for (const { attributes, count } of requestCounts.values()) result.observe(count, attributes);
+    });
+  meter
+    .createObservableCounter('r4_random_bytes_served', { description: 'Random bytes served, by source (core or fallback)' })
+    .addCallback((result) => {
+      result.observe(bytesBySource.core, { source: 'core' });
+      result.observe(bytesBySource.fallback, { source: 'fallback' });
+    });
+  const latency = meter.createHistogram('r4_http_request_duration_seconds', {
+    description: 'Time from request to answer, by route',
+    unit: 's',
+    advice: { explicitBucketBoundaries: LATENCY_BUCKETS },
+  });
+  const limited = meter.createCounter('r4_rate_limited', { description: 'Requests refused with 429, by limit' });
+  const modeChanges = meter.createCounter('r4_mode_changes', { description: 'Changes of mode, by from and to' });
+
+  meter
+    .createObservableGauge('r4_mode', { description: '1 for the current mode (sealed, fallback, blocked), 0 for the others' })
+    .addCallback((result) => {
+      const mode = sources.snapshot().mode;
+      for (const candidate of MODES) result.observe(candidate === mode ? 1 : 0, { mode: candidate });
+    });
+  meter
+    .createObservableGauge('r4_pool_bytes', { description: 'Bytes from the core waiting in the pool' })
+    .addCallback((result) => result.observe(sources.poolLevel()));
+  meter
+    .createObservableCounter('r4_core_restarts', { description: 'Times the entropy core was started again after the first start' })
+    .addCallback((result) => result.observe(sources.snapshot().core.restarts));
+  meter
+    .createObservableCounter('r4_core_reseeds', { description: 'DRBG reseeds reported by the running core' })
+    .addCallback((result) => result.observe(sources.snapshot().core.counters?.reseeds ?? 0));
+
+  // Routes are the few registered paths (or "unmatched") and statuses a few codes: these maps stay small.
+  const routeAttributes = new Map<string, { route: string }>();
+
+  return {
+    requestFinished(route, status, seconds) {
+      const key = `${route} ${status}`;
+      const entry = requestCounts.get(key);
+      if (entry === undefined) requestCounts.set(key, { attributes: { route, status: String(status) }, count: 1 });
+      else entry.count += 1;
+      let routeOnly = routeAttributes.get(route);
+      if (routeOnly === undefined) {
+        routeOnly = { route };
+        routeAttributes.set(route, routeOnly);
+      }
+      latency.record(seconds, routeOnly);
+    },
+    bytesServed(n, source) {
+      bytesBySource[source] += n;
+    },
+    rateLimited(limit) {
+      limited.add(1, { limit });
+    },
+    modeChanged(from, to) {
+      modeChanges.add(1, { from, to });
+    },
+    async render() {
+      const { resourceMetrics } = await exporter.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+    shutdown: () => provider.shutdown(),
+  };
+}

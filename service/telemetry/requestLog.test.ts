@@ -1,0 +1,33 @@
+import { loggableQuery, pathOf } from './requestLog.js';
+
+describe('loggableQuery', () => {
+  it('redacts the key and keeps the rest', () => {
+    expect(loggableQuery({ n: '32', fmt: 'hex', key: 'secret' })).toEqual({ n: '32', fmt: 'hex', key: '[redacted]' });
+  });
+
+  it('redacts a repeated key', () => {
+    expect(JSON.stringify(loggableQuery({ key: ['a-secret', 'b-secret'] }))).not.toContain('secret');
+  });
+
+  it('bounds names, values and their number', () => {
+    const query = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${i}${'p'.repeat(100)}`, 'v'.repeat(1000)]));
+    const logged = loggableQuery(query);
+    expect(Object.keys(logged)).toHaveLength(10);
+    for (const [name, value] of Object.entries(logged)) {
+      expect(name.length).toBeLessThanOrEqual(64);
+      expect(value.length).toBeLessThanOrEqual(64);
+    }
+  });
+
+  it('copes with no query', () => {
+    expect(loggableQuery(undefined)).toEqual({});
+    expect(loggableQuery(null)).toEqual({});
+  });
+});
+
+describe('pathOf', () => {
+  it('drops the query string', () => {
+    expect(pathOf('/random?n=1&key=secret')).toBe('/random');
+    expect(pathOf('/version')).toBe('/version');
+  });
+});

@@ -1,0 +1,114 @@
+// A whole local cluster: control plane, pod network and fake nodes whose kubelet the harness plays.
+// Whatever happens (a failed start, a failing test, SIGINT/SIGTERM, even SIGKILL of its owner) it is torn
+// down: processes stopped, namespaces and bridge removed, its directory deleted.
+import { KubeConfig } from '@kubernetes/client-node';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pinnedVersions, binaryDir, type PinnedVersions } from './binaries.js';
+import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { FakeKubelet } from './kubelet/kubelet.js';
+import { PodNetwork } from './pod-network.js';
+import { armTeardownGuard } from './teardown-guard.js';
+
+export interface ClusterOptions {
+  /** Names of the fake nodes; default one node, r4-node-1. */
+  nodes?: string[];
+  /** Working directory (created, and removed on stop); default a fresh r4-cluster-* under the temp dir. */
+  dir?: string;
+}
+
+export interface LocalCluster {
+  /** Holds the PKI, etcd's data, the kubeconfig and logs/ (components, kubelets, pod containers). */
+  dir: string;
+  kubeconfigPath: string;
+  kc: KubeConfig;
+  versions: PinnedVersions;
+  /** The directory with the pinned kubectl and helm. */
+  binDir: string;
+  network: PodNetwork;
+  nodes: string[];
+  /** Stops kube-apiserver and starts it again on the same address, as an upgrade or a crash would. */
+  restartApiServer(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// Clusters of this process that are still up, for the signal handlers.
+const active = new Set<() => Promise<void>>();
+const signalGraceMs = 15_000;
+
+let handlersInstalled = false;
+/**
+ * On SIGINT/SIGTERM/SIGHUP, tear down gracefully (pods get their SIGTERM), then die of the signal. If the
+ * teardown hangs, dying is enough: the processes go with us (parent-death signal) and the teardown
+ * guard removes the rest. Under jest these handlers never fire (test code sees a copy of `process`);
+ * there the guard alone does the job.
+ */
+function installSignalHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      const graceful = Promise.allSettled([...active].map((stop) => stop()));
+      const deadline = new Promise((resolve) => setTimeout(resolve, signalGraceMs).unref());
+      void Promise.race([graceful, deadline]).then(() => process.kill(process.pid, signal));
+    });
+  }
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<LocalCluster> {
+  installSignalHandlers();
+  const versions = pinnedVersions();
+  const nodes = options.nodes ?? ['r4-node-1'];
+  let dir: string;
+  if (options.dir) {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    dir = options.dir;
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'r4-cluster-'));
+  }
+  let network: PodNetwork;
+  try {
+    network = await PodNetwork.create({ pid: process.pid, dir });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const guard = armTeardownGuard({ slot: network.slot, ownerPid: process.pid, dir });
+  let controlPlane: ControlPlane | undefined;
+  const kubelets: FakeKubelet[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await Promise.all(kubelets.map((k) => k.stop()));
+      await controlPlane?.stop();
+      await network.destroy();
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      guard.disarm();
+      active.delete(stop);
+    })());
+  active.add(stop);
+  try {
+    controlPlane = await startControlPlane(dir);
+    const kc = new KubeConfig();
+    kc.loadFromFile(controlPlane.kubeconfigPath);
+    const logDir = join(dir, 'logs');
+    for (const nodeName of nodes) {
+      kubelets.push(await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, logDir }));
+    }
+    return {
+      dir,
+      kubeconfigPath: controlPlane.kubeconfigPath,
+      kc,
+      versions,
+      binDir: binaryDir(versions),
+      network,
+      nodes,
+      restartApiServer: () => (controlPlane as ControlPlane).restartApiServer(),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

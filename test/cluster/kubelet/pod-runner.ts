@@ -1,0 +1,116 @@
+// One pod on a fake node: its network namespace (the "sandbox") and its containers. It knows nothing of
+// the API server; the kubelet reads `observation()` and writes the status.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { PodNetwork } from '../pod-network.js';
+import type { EnvSources } from './container-env.js';
+import { ContainerRunner } from './container-runner.js';
+import type { PodObservation } from './pod-status.js';
+import { materializeVolumes } from './volumes.js';
+
+export interface PodRunnerContext {
+  network: PodNetwork;
+  hostIP: string;
+  logDir: string;
+  /** Each pod gets a directory below this one for its volumes and fixtures; removed when it stops. */
+  podsDir: string;
+  envSources(namespace: string, refs: { secrets: string[]; configMaps: string[] }): Promise<EnvSources>;
+  serviceAccountToken(namespace: string, serviceAccount: string, audience: string | undefined, expirationSeconds: number): Promise<string>;
+  changed(): void;
+  log(line: string): void;
+}
+
+export class PodRunner {
+  private netns: { netns: string; ip: string } | undefined;
+  private containers: ContainerRunner[] = [];
+  private waitingStatuses: V1ContainerStatus[];
+  private readonly startTime = new Date();
+  private readonly podDir: string;
+
+  constructor(
+    public pod: V1Pod,
+    private readonly context: PodRunnerContext,
+  ) {
+    this.podDir = join(context.podsDir, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
+    this.waitingStatuses = (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: { waiting: { reason: 'ContainerCreating' } },
+    }));
+  }
+
+  /** The pod as its processes see it: with the addresses a kubelet would already know. */
+  private podWithAddresses(): V1Pod {
+    return { ...this.pod, status: { ...this.pod.status, podIP: this.netns?.ip, hostIP: this.context.hostIP } };
+  }
+
+  private cannotStart(message: string): void {
+    this.waitingStatuses = this.waitingStatuses.map((s) => ({ ...s, state: { waiting: { reason: 'CreateContainerConfigError', message } } }));
+    this.context.log(`${this.pod.metadata?.namespace}/${this.pod.metadata?.name}: ${message}`);
+    this.context.changed();
+  }
+
+  async start(): Promise<void> {
+    if ((this.pod.spec?.initContainers ?? []).length > 0) {
+      this.cannotStart('init containers are not run by the r4 cluster harness (test/cluster/kubelet)');
+      return;
+    }
+    const namespace = this.pod.metadata?.namespace ?? '';
+    const volumes = this.pod.spec?.volumes ?? [];
+    const projected = volumes.flatMap((v) => v.projected?.sources ?? []);
+    const volumeRefs = {
+      secrets: volumes.flatMap((v) => (v.secret?.secretName ? [v.secret.secretName] : [])),
+      configMaps: [...volumes.flatMap((v) => (v.configMap?.name ? [v.configMap.name] : [])), ...projected.flatMap((p) => (p.configMap?.name ? [p.configMap.name] : []))],
+    };
+    const sources = await this.context.envSources(namespace, volumeRefs);
+    const materialized = await materializeVolumes(this.pod, this.podDir, {
+      secret: async (name) => sources.secrets.get(name),
+      configMap: async (name) => sources.configMaps.get(name),
+      token: (serviceAccount, audience, expirationSeconds) => this.context.serviceAccountToken(namespace, serviceAccount, audience, expirationSeconds),
+    });
+    if ('error' in materialized) {
+      this.cannotStart(`MountVolume failed: ${materialized.error}`);
+      return;
+    }
+    const sandbox = await this.context.network.addPod();
+    this.netns = sandbox;
+    this.containers = (this.pod.spec?.containers ?? []).map(
+      (spec) =>
+        new ContainerRunner(spec, {
+          netns: sandbox.netns,
+          podIP: sandbox.ip,
+          logDir: this.context.logDir,
+          podDir: this.podDir,
+          volumeDirs: materialized.dirs,
+          pod: () => this.podWithAddresses(),
+          envSources: this.context.envSources,
+          changed: this.context.changed,
+          log: this.context.log,
+        }),
+    );
+    this.context.changed();
+    await Promise.all(this.containers.map((c) => c.start()));
+  }
+
+  observation(): PodObservation {
+    return {
+      podIP: this.netns?.ip,
+      hostIP: this.context.hostIP,
+      startTime: this.startTime,
+      containerStatuses: this.containers.length > 0 ? this.containers.map((c) => c.status) : this.waitingStatuses,
+    };
+  }
+
+  /** Stops every container (SIGTERM, SIGKILL after the grace period), then removes the namespace. */
+  async stop(graceMs: number): Promise<void> {
+    await Promise.all(this.containers.map((c) => c.stop(graceMs)));
+    if (this.netns) await this.context.network.removePod(this.netns.netns);
+    this.netns = undefined;
+    await rm(this.podDir, { recursive: true, force: true });
+  }
+}

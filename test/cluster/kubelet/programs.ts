@@ -1,0 +1,120 @@
+// Which local program plays a container image. The harness has no container runtime: it looks the image
+// up here and runs the matching program from this repository as a plain process inside the pod's network
+// namespace. Another mode (podman, running the real image) can be added beside this table.
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { V1Container } from '@kubernetes/client-node';
+import { compiledDir, repoRoot } from '../repo-paths.js';
+
+export interface ContainerLaunch {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export type LaunchResult = ContainerLaunch | { error: string };
+
+export interface LocalProgram {
+  /** Shown in the status message of pods whose image has no mapping. */
+  image: string;
+  /** podDir: the pod's own directory, for files a program needs (removed with the pod). */
+  launch(container: V1Container, env: Record<string, string>, podDir: string): LaunchResult;
+}
+
+/**
+ * The repository name of an image reference, without registry, path, tag or digest:
+ * `example.org/team/r4:1.2@sha256:...` -> `r4`.
+ */
+export function imageName(image: string): string {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const lastSegment = withoutDigest.split('/').pop() ?? withoutDigest;
+  return lastSegment.split(':')[0] ?? lastSegment;
+}
+
+/** A compiled script of this repository, or why it cannot run yet. */
+function compiledScript(relativeJs: string, sourceTs?: string): { path: string } | { error: string } {
+  const path = join(compiledDir, relativeJs);
+  if (!existsSync(path)) return { error: `${path} does not exist; build it with: npm run build:ts` };
+  if (sourceTs) {
+    const source = join(repoRoot, sourceTs);
+    if (existsSync(source) && statSync(source).mtimeMs > statSync(path).mtimeMs) {
+      return { error: `${path} is older than ${source}; rebuild with: npm run build:ts` };
+    }
+  }
+  return { path };
+}
+
+function nodeScript(relativeJs: string, sourceTs: string | undefined, env: Record<string, string>): LaunchResult {
+  const script = compiledScript(relativeJs, sourceTs);
+  if ('error' in script) return script;
+  return { argv: [process.execPath, script.path], env, cwd: repoRoot };
+}
+
+// Paths inside the appliance image (/app/...) do not exist on this machine. The service's defaults point
+// at the local build (native/build/re4_dump and its manifest), so such variables are left out.
+const withoutImagePaths = (env: Record<string, string>) =>
+  Object.fromEntries(Object.entries(env).filter(([, value]) => !value.startsWith('/app/')));
+
+const entropyService: LocalProgram = {
+  image: 'r4',
+  launch: (_container, env) => nodeScript('service/main.js', undefined, withoutImagePaths(env)),
+};
+
+/** The core the local service runs: the release build of this checkout. */
+const localCore = join(repoRoot, 'native', 'build', 're4_dump');
+
+/**
+ * Fixture: an entropy core whose self-test never answers (it sleeps on --selftest and is the real core
+ * otherwise), with a manifest that names its hash, so only the self-test is wrong. Tests read its hash
+ * here to put it in an appliance's expectedCoreSha256.
+ */
+export function hangingSelftestCore(): { script: string; sha256: string } {
+  const script = `#!/bin/sh\n# r4 test fixture: a core whose self-test hangs\n[ "$1" = --selftest ] && exec sleep 3600\nexec ${localCore} "$@"\n`;
+  return { script, sha256: createHash('sha256').update(script).digest('hex') };
+}
+
+// Fixture images: the real service with a core that fails attestation in one precise way.
+const tamperedCore: LocalProgram = {
+  image: 'r4-tampered-core',
+  launch: (_container, env, podDir) => {
+    // The local release core with one byte of its code changed: same size, different identity.
+    const core = readFileSync(localCore);
+    const at = Math.floor(core.length / 2);
+    core[at] = (core[at] as number) ^ 0xff;
+    const path = join(podDir, 're4_dump');
+    writeFileSync(path, core, { mode: 0o755 });
+    return nodeScript('service/main.js', undefined, { ...withoutImagePaths(env), R4_CORE_PATH: path });
+  },
+};
+
+const hangingSelftest: LocalProgram = {
+  image: 'r4-selftest-hang',
+  launch: (_container, env, podDir) => {
+    const { script, sha256 } = hangingSelftestCore();
+    const core = join(podDir, 're4_dump');
+    const manifest = join(podDir, 'manifest.json');
+    writeFileSync(core, script);
+    chmodSync(core, 0o755);
+    writeFileSync(manifest, JSON.stringify({ name: 're4_dump', core_sha256: sha256 }));
+    return nodeScript('service/main.js', undefined, { ...withoutImagePaths(env), R4_CORE_PATH: core, R4_MANIFEST_PATH: manifest });
+  },
+};
+
+const echoServer: LocalProgram = {
+  image: 'echo-server',
+  launch: (_container, env) =>
+    nodeScript('test/cluster/programs/echo-server.js', 'test/cluster/programs/echo-server.ts', env),
+};
+
+const programs = [entropyService, tamperedCore, hangingSelftest, echoServer];
+
+export function programFor(image: string): LocalProgram | undefined {
+  const name = imageName(image);
+  return programs.find((p) => p.image === name);
+}
+
+export function unmappedImageMessage(image: string): string {
+  const known = programs.map((p) => `"${p.image}"`).join(', ');
+  return `the r4 cluster harness has no local program for image "${image}" (known image names: ${known}; see test/cluster/kubelet/programs.ts)`;
+}

@@ -1,0 +1,20 @@
+// The last lines of a log file, for error messages and failing tests.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+export function tailOfFile(path: string, lines = 20, maxBytes = 16384): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return `(no log at ${path})`;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8').split('\n').filter(Boolean).slice(-lines).join('\n');
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,197 @@
+// The pods' network: one Linux bridge per cluster on the host, and per pod a network namespace whose eth0
+// is a veth pair plugged into that bridge, with a real address from 10.244.0.0/16 (EndpointSlices reject
+// loopback addresses). The test process reaches pods through the bridge's own address.
+//
+// 10.244.0.0/16 is cut into 16 slots of /20, one per concurrently running cluster (parallel jest files,
+// `cluster up`). The kernel hands out slots: creating bridge r4br<slot> fails if it exists. Each bridge
+// records its owner's pid and directory in its alias, so a slot left behind by a killed owner is
+// reclaimed, with everything in it, by the next cluster that needs one.
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+const slotCount = 16;
+const hostsPerSlot = 4096; // a /20
+export const bridgePrefix = 'r4br';
+export const netnsPrefix = 'r4-';
+export const hostVethPrefix = 'r4h';
+const aliasTag = 'r4-cluster';
+
+/** The slot's subnet base as a 32-bit number: 10.244.(16*slot).0. */
+function slotBase(slot: number): number {
+  return ((10 << 24) | (244 << 16) | ((slot * 16) << 8)) >>> 0;
+}
+
+function dotted(address: number): string {
+  return [24, 16, 8, 0].map((shift) => (address >>> shift) & 255).join('.');
+}
+
+/** The bridge's (gateway's) address in a slot. */
+export function gatewayAddress(slot: number): string {
+  return dotted(slotBase(slot) + 1);
+}
+
+/**
+ * The address for the n-th pod of a slot (n from 0). Host numbers ending in .0 or .255 are skipped, so
+ * no pod gets an address that some tools mistake for a network or broadcast address.
+ */
+export function podAddress(slot: number, n: number): string | undefined {
+  let host = 1; // .1 is the gateway
+  for (let i = 0; i <= n; ) {
+    host++;
+    if (host >= hostsPerSlot - 1) return undefined;
+    const last = host & 255;
+    if (last !== 0 && last !== 255) i++;
+  }
+  return dotted(slotBase(slot) + host);
+}
+
+const slotPrefixLength = 20;
+
+export interface BridgeOwner {
+  pid: number;
+  dir: string;
+}
+
+export function renderAlias(owner: BridgeOwner): string {
+  return `${aliasTag} owner=${owner.pid} dir=${owner.dir}`;
+}
+
+export function parseAlias(alias: string | undefined): BridgeOwner | undefined {
+  const match = /^r4-cluster owner=(\d+) dir=(\S+)$/.exec(alias ?? '');
+  return match?.[1] && match[2] ? { pid: Number(match[1]), dir: match[2] } : undefined;
+}
+
+async function ip(args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('ip', args);
+    return stdout;
+  } catch (error) {
+    const stderr = ((error as { stderr?: string }).stderr ?? String(error)).trim();
+    throw new Error(`ip ${args.join(' ')} failed: ${stderr} (pod networks need root and iproute2)`);
+  }
+}
+
+interface LinkInfo {
+  ifname: string;
+  ifalias?: string;
+}
+
+export async function listBridges(): Promise<LinkInfo[]> {
+  const out = await ip(['-j', 'link', 'show', 'type', 'bridge']);
+  return (JSON.parse(out || '[]') as LinkInfo[]).filter((l) => l.ifname.startsWith(bridgePrefix));
+}
+
+export async function listNetns(): Promise<string[]> {
+  const out = await ip(['-j', 'netns', 'list']);
+  return (JSON.parse(out || '[]') as { name: string }[]).map((n) => n.name).filter((n) => n.startsWith(netnsPrefix));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function slotNetnsPrefix(slot: number): string {
+  return `${netnsPrefix}${slot}-`;
+}
+
+/** Removes a slot's namespaces and bridge. Processes still inside a namespace are not touched. */
+async function removeSlot(slot: number): Promise<void> {
+  for (const ns of await listNetns()) {
+    if (ns.startsWith(slotNetnsPrefix(slot))) await ip(['netns', 'delete', ns]);
+  }
+  await ip(['link', 'delete', `${bridgePrefix}${slot}`]).catch(() => undefined);
+}
+
+/** Reclaims slots whose owner process is gone, including the owner's directory. */
+export async function reclaimAbandonedSlots(): Promise<void> {
+  for (const bridge of await listBridges()) {
+    const owner = parseAlias(bridge.ifalias);
+    const slot = Number(bridge.ifname.slice(bridgePrefix.length));
+    if (!owner || !Number.isInteger(slot) || processAlive(owner.pid)) continue;
+    await removeSlot(slot);
+    if (/\/r4-cluster-[^/]+$/.test(owner.dir)) rmSync(owner.dir, { recursive: true, force: true });
+  }
+}
+
+export interface PodNetns {
+  netns: string;
+  ip: string;
+}
+
+export class PodNetwork {
+  private nextPod = 0;
+  private readonly inUse = new Set<string>();
+
+  private constructor(
+    readonly slot: number,
+    readonly bridge: string,
+  ) {}
+
+  get gateway(): string {
+    return gatewayAddress(this.slot);
+  }
+
+  static async create(owner: BridgeOwner): Promise<PodNetwork> {
+    await reclaimAbandonedSlots();
+    for (let slot = 0; slot < slotCount; slot++) {
+      const bridge = `${bridgePrefix}${slot}`;
+      try {
+        await ip(['link', 'add', bridge, 'type', 'bridge']);
+      } catch {
+        continue; // taken by a running cluster
+      }
+      try {
+        await ip(['link', 'set', bridge, 'alias', renderAlias(owner)]);
+        await ip(['addr', 'add', `${gatewayAddress(slot)}/${slotPrefixLength}`, 'dev', bridge]);
+        await ip(['link', 'set', bridge, 'up']);
+      } catch (error) {
+        await ip(['link', 'delete', bridge]).catch(() => undefined);
+        throw error;
+      }
+      return new PodNetwork(slot, bridge);
+    }
+    throw new Error(`all ${slotCount} pod network slots (bridges ${bridgePrefix}0..${slotCount - 1}) are in use by running clusters`);
+  }
+
+  /** Creates a namespace named after a pod index, wired to the bridge, with the next free address. */
+  async addPod(): Promise<PodNetns> {
+    const n = this.nextPod++;
+    const address = podAddress(this.slot, n);
+    if (!address) throw new Error(`pod network slot ${this.slot} has no addresses left`);
+    const netns = `${slotNetnsPrefix(this.slot)}${n}`;
+    const hostVeth = `${hostVethPrefix}${this.slot}p${n}`;
+    await ip(['netns', 'add', netns]);
+    try {
+      await ip(['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+      await ip(['link', 'set', hostVeth, 'master', this.bridge, 'up']);
+      await ip(['-n', netns, 'addr', 'add', `${address}/${slotPrefixLength}`, 'dev', 'eth0']);
+      await ip(['-n', netns, 'link', 'set', 'eth0', 'up']);
+      await ip(['-n', netns, 'link', 'set', 'lo', 'up']);
+      await ip(['-n', netns, 'route', 'add', 'default', 'via', this.gateway]);
+    } catch (error) {
+      await ip(['netns', 'delete', netns]).catch(() => undefined);
+      throw error;
+    }
+    this.inUse.add(netns);
+    return { netns, ip: address };
+  }
+
+  /** Deleting the namespace also deletes its veth pair. Processes must have been stopped before. */
+  async removePod(netns: string): Promise<void> {
+    if (!this.inUse.delete(netns)) return;
+    await ip(['netns', 'delete', netns]);
+  }
+
+  async destroy(): Promise<void> {
+    this.inUse.clear();
+    await removeSlot(this.slot);
+  }
+}

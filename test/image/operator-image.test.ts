@@ -1,0 +1,88 @@
+// The operator image (`--target operator` of the same Dockerfile): it carries the service image's core hash
+// as its default expectation, refuses to start without its settings, and, given a kubeconfig (here one that
+// leads nowhere: no cluster is needed to prove the image runs), serves its probes hardened and stops on SIGTERM.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from './build.js';
+import { runContainer, runToExit, waitForHttp, type Container } from './containers.js';
+import { get } from './http.js';
+import { inspectImage } from './podman.js';
+import { TestRun } from './test-run.js';
+
+// 127.0.0.1:9 inside the container: refused at once, so the operator campaigns for its lease in vain.
+const kubeconfigLeadingNowhere = `apiVersion: v1
+kind: Config
+clusters:
+  - name: nowhere
+    cluster: { server: "https://127.0.0.1:9" }
+users:
+  - name: nobody
+    user: { token: not-a-token }
+contexts:
+  - name: nowhere
+    context: { cluster: nowhere, user: nobody }
+current-context: nowhere
+`;
+
+let run: TestRun;
+let images: BuiltImages;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  run = TestRun.start();
+  images = await buildImages(run);
+  kubeconfig = path.join(run.dir, 'kubeconfig');
+  writeFileSync(kubeconfig, kubeconfigLeadingNowhere, { mode: 0o644 });
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await run?.close();
+}, 120_000);
+
+test('its default core hash is the one in the service image of the same build', async () => {
+  const [operator, service] = await Promise.all([inspectImage(images.operator), inspectImage(images.service)]);
+  const coreSha256 = service.Labels?.['dev.r4.core.sha256'];
+  expect(coreSha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(operator.Config.Env).toContain(`R4_DEFAULT_CORE_SHA256=${coreSha256}`);
+  expect(operator.Config.Cmd).toEqual(['node', 'dist/operator/main.js']);
+  expect(operator.Config.User).toBe('65532:65532');
+}, 60_000);
+
+test('without R4_DEFAULT_IMAGE it exits 2 and says which setting is missing', async () => {
+  const result = await runToExit(run, images.operator);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(/r4-operator: invalid configuration: R4_DEFAULT_IMAGE is required/);
+}, 120_000);
+
+describe('hardened, with a kubeconfig', () => {
+  let container: Container;
+
+  beforeAll(async () => {
+    container = await runContainer(run, {
+      image: images.operator,
+      port: 8081,
+      purpose: 'operator',
+      env: { KUBECONFIG: '/etc/r4/kubeconfig', R4_DEFAULT_IMAGE: images.service },
+      flags: [
+        '--read-only', '--user', '65532:65532', '--cap-drop=ALL', '--security-opt', 'no-new-privileges',
+        '--volume', `${kubeconfig}:/etc/r4/kubeconfig:ro`,
+      ],
+    });
+    await waitForHttp(container, '/healthz');
+  }, 180_000);
+
+  test('it serves /healthz, /readyz (a standby campaigning for the lease) and /metrics', async () => {
+    expect((await get(`${container.url}/healthz`)).text).toBe('"ok"');
+    const ready = await get(`${container.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.text)).toMatchObject({ ready: true });
+    const metrics = await get(`${container.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/^# TYPE /m);
+  }, 60_000);
+
+  test('SIGTERM stops it with exit code 0', async () => {
+    await container.kill('SIGTERM');
+    expect(await container.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+});

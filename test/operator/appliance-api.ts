@@ -1,0 +1,60 @@
+// Reading and changing EntropyAppliances and looking at what the operator made of them, for the tests.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { EntropyAppliance } from '../../operator/appliance/spec.js';
+import type { Clients } from '../cluster/jest-cluster.js';
+import { waitFor } from '../cluster/wait-for.js';
+import { readManifests } from './operator-harness.js';
+
+const group = 'r4.dev';
+const version = 'v1alpha1';
+const plural = 'entropyappliances';
+
+export class ApplianceApi {
+  private readonly custom: CustomObjectsApi;
+
+  constructor(private readonly clients: Clients) {
+    this.custom = clients.kc.makeApiClient(CustomObjectsApi);
+  }
+
+  /** Creates every object of an example file in the namespace. */
+  async applyExample(file: string, namespace: string): Promise<void> {
+    for (const object of readManifests(file)) {
+      await this.clients.objects.create({ ...object, metadata: { ...object.metadata, namespace } } as KubernetesObject);
+    }
+  }
+
+  async create(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+    await this.custom.createNamespacedCustomObject({ group, version, namespace, plural, body: { apiVersion: `${group}/${version}`, kind: 'EntropyAppliance', metadata: { name }, spec } });
+  }
+
+  async get(namespace: string, name: string): Promise<EntropyAppliance> {
+    return (await this.custom.getNamespacedCustomObject({ group, version, namespace, plural, name })) as EntropyAppliance;
+  }
+
+  async patchSpec(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+    await this.custom.patchNamespacedCustomObject({ group, version, namespace, plural, name, body: { spec } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  }
+
+  async delete(namespace: string, name: string): Promise<void> {
+    await this.custom.deleteNamespacedCustomObject({ group, version, namespace, plural, name });
+  }
+
+  async pods(namespace: string, name: string): Promise<V1Pod[]> {
+    return (await this.clients.core.listNamespacedPod({ namespace, labelSelector: `r4.dev/appliance=${name}` })).items.filter((p) => !p.metadata?.deletionTimestamp);
+  }
+
+  /** Addresses the Service's EndpointSlices list as ready: where traffic goes. */
+  async readyEndpoints(namespace: string, service: string): Promise<string[]> {
+    const slices = await this.clients.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` });
+    return slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses)).sort();
+  }
+
+  async waitForStatus(namespace: string, name: string, description: string, ok: (a: EntropyAppliance) => boolean, timeoutMs = 90_000): Promise<EntropyAppliance> {
+    return waitFor(async () => {
+      const a = await this.get(namespace, name);
+      return { ok: ok(a), state: { status: a.status, pods: (await this.pods(namespace, name)).map((p) => ({ name: p.metadata?.name, phase: p.status?.phase, ip: p.status?.podIP, conditions: p.status?.conditions, labels: p.metadata?.labels })) } };
+    }, timeoutMs, `${namespace}/${name}: ${description}`).then(() => this.get(namespace, name));
+  }
+}
+
+export const condition = (a: EntropyAppliance, type: string) => a.status?.conditions?.find((c) => c.type === type);

@@ -1,0 +1,135 @@
+// What the operator's end-to-end tests need around the local cluster: the CRD and the operator's RBAC
+// installed from the files users apply, a kubeconfig for the operator's ServiceAccount (so the tests
+// prove that RBAC is sufficient, not just admin), and operator processes to start, stop and kill.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+import type { Clients } from '../cluster/jest-cluster.js';
+import type { LocalCluster } from '../cluster/cluster.js';
+import { startLocalProcess, type LocalProcess } from '../cluster/local-process.js';
+import { repoRoot } from '../cluster/repo-paths.js';
+import { waitFor } from '../cluster/wait-for.js';
+
+export const OPERATOR_NAMESPACE = 'r4-system';
+
+/**
+ * The objects of a manifest file, in the client library's model: KubernetesObjectApi serializes by
+ * model, so raw YAML would lose fields whose model names differ (`default`, `x-kubernetes-*` in a CRD).
+ */
+export function readManifests(relativePath: string): KubernetesObject[] {
+  return (loadAllYaml(readFileSync(join(repoRoot, relativePath), 'utf8')) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => o !== null);
+}
+
+/** The core hash the local build carries: the operator's default, as the chart's is its image's. */
+export function localCoreSha256(): string {
+  return (JSON.parse(readFileSync(join(repoRoot, 'native/build/manifest.json'), 'utf8')) as { core_sha256: string }).core_sha256;
+}
+
+async function createOrReplace(clients: Clients, object: KubernetesObject): Promise<void> {
+  try {
+    await clients.objects.create(object);
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+  }
+}
+
+export async function installCrd(clients: Clients): Promise<void> {
+  for (const crd of readManifests('crds/r4.dev_entropyappliances.yaml')) await createOrReplace(clients, crd);
+  await waitFor(
+    async () => {
+      const crd = (await clients.objects.read({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'entropyappliances.r4.dev' } })) as {
+        status?: { conditions?: { type: string; status: string }[] };
+      };
+      return { ok: crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false, state: crd.status };
+    },
+    30_000,
+    'the EntropyAppliance CRD to be established',
+  );
+}
+
+/** Namespace, ServiceAccount and deploy/operator/rbac.yaml; returns a kubeconfig for that ServiceAccount. */
+export async function installOperatorAccess(cluster: LocalCluster, clients: Clients): Promise<string> {
+  await createOrReplace(clients, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
+  await createOrReplace(clients, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'r4-operator', namespace: OPERATOR_NAMESPACE } });
+  for (const object of readManifests('deploy/operator/rbac.yaml')) await createOrReplace(clients, object);
+  const token = await clients.core.createNamespacedServiceAccountToken({
+    name: 'r4-operator',
+    namespace: OPERATOR_NAMESPACE,
+    body: { spec: { expirationSeconds: 24 * 3600, audiences: [] } },
+  });
+  const admin = cluster.kc.getCurrentCluster();
+  if (!admin) throw new Error('the cluster kubeconfig has no current cluster');
+  const kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'local', cluster: { server: admin.server, 'certificate-authority-data': admin.caData ?? Buffer.from(readFileSync(admin.caFile ?? '')).toString('base64') } }],
+    users: [{ name: 'r4-operator', user: { token: token.status?.token } }],
+    contexts: [{ name: 'r4-operator', context: { cluster: 'local', user: 'r4-operator' } }],
+    'current-context': 'r4-operator',
+  };
+  const path = join(cluster.dir, 'r4-operator.kubeconfig');
+  writeFileSync(path, JSON.stringify(kubeconfig), { mode: 0o600 });
+  return path;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface OperatorProcess {
+  identity: string;
+  port: number;
+  process: LocalProcess;
+  get(path: string): Promise<{ status: number; body: string }>;
+  logs(): string;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export async function startOperator(cluster: LocalCluster, kubeconfigPath: string, identity: string, env: Record<string, string> = {}): Promise<OperatorProcess> {
+  const port = await freePort();
+  const logFile = join(cluster.dir, 'logs', `operator-${identity}.log`);
+  const process_ = startLocalProcess({
+    name: `operator ${identity}`,
+    argv: [process.execPath, join(repoRoot, 'dist/operator/main.js')],
+    logFile,
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH,
+      KUBECONFIG: kubeconfigPath,
+      POD_NAME: identity,
+      LEASE_NAMESPACE: OPERATOR_NAMESPACE,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      R4_DEFAULT_IMAGE: 'r4:test',
+      R4_DEFAULT_CORE_SHA256: localCoreSha256(),
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+  });
+  const get = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: res.status, body: await res.text() };
+  };
+  await waitFor(async () => {
+    const r = await get('/healthz');
+    return { ok: r.status === 200, state: r };
+  }, 30_000, `operator ${identity} to serve /healthz`);
+  return {
+    identity,
+    port,
+    process: process_,
+    get,
+    logs: () => readFileSync(logFile, 'utf8'),
+    stop: async () => void (await process_.stop(10_000)),
+    kill: async () => {
+      process.kill(process_.pid, 'SIGKILL');
+      await process_.exited;
+    },
+  };
+}

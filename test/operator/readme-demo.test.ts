@@ -1,0 +1,35 @@
+// The README's "On a local Kubernetes cluster" commands, run exactly as written (in a state directory of
+// their own, so a cluster a person has running is not touched): they must keep working.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '../cluster/repo-paths.js';
+
+const run = promisify(execFile);
+
+/** The first ```sh block after the given heading of README.md. */
+export function readmeBlock(heading: string): string {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf(`\n${heading}\n`));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block || section.length === readme.length + 1) throw new Error(`README.md has no sh block under "${heading}"`);
+  return block;
+}
+
+test('the README: cluster up, apply the example, it is attested, cluster down', async () => {
+  const block = readmeBlock('## On a local Kubernetes cluster');
+  expect(block).toContain('kubectl apply -f examples/appliance.yaml');
+  const env = { ...process.env, R4_CLUSTER_STATE_DIR: join(tmpdir(), `r4-cluster-readme-${randomBytes(4).toString('hex')}`) };
+  try {
+    const { stdout, stderr } = await run('bash', ['-euo', 'pipefail', '-c', block], { cwd: repoRoot, env, timeout: 400_000 });
+    expect(stdout).toContain('entropyappliance.r4.dev/demo condition met');
+    expect(stdout).toMatch(/^demo\s+2\s+2\s+0\s+True\s/m);
+    expect(stdout).toMatch(/Verdict:\s+Attested/);
+    expect(stderr).toContain('stopped; nothing left behind');
+  } finally {
+    await run(process.execPath, [join(repoRoot, 'dist/test/cluster/cli.js'), 'down'], { env }).catch(() => undefined);
+  }
+}, 420_000);

@@ -204,4 +204,26 @@ describe('EntropyAppliance on a real control plane', () => {
       return { ok: p?.metadata?.labels?.['r4.dev/cordoned'] === undefined, state: p?.metadata?.labels };
     }, 30_000, 'the cordoned label to be removed');
   }, 200_000);
+
+  local.test('with evictCordoned, a pod cordoned past its grace period is evicted and replaced by an attested one', async ({ namespace, clients }) => {
+    await api.applyExample('examples/appliance.yaml', namespace);
+    await api.patchSpec(namespace, 'demo', { attestation: { intervalSeconds: 2, timeoutSeconds: 1, failureThreshold: 2, evictCordoned: true } });
+    await api.waitForStatus(namespace, 'demo', '2 attested pods', attested(2));
+    const silent = (await api.pods(namespace, 'demo'))[0] as V1Pod;
+    const pid = containerPid(silent);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // Grace: max(30 s, interval x (threshold + 1)); the PodDisruptionBudget (maxUnavailable 1) allows it.
+      await waitFor(async () => {
+        const found = await events(clients, namespace, 'Evicted');
+        return { ok: found.some((e) => e.involvedObject.name === silent.metadata?.name), state: found };
+      }, 120_000, 'an Evicted Event for the silent pod');
+      const replaced = await api.waitForStatus(namespace, 'demo', 'two attested pods, the silent one replaced', (x) =>
+        attested(2)(x) && !(x.status?.pods ?? []).some((p) => p.name === silent.metadata?.name),
+      120_000);
+      expect(replaced.status?.cordonedReplicas).toBe(0);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  }, 300_000);
 });

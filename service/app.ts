@@ -1,5 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { KeyStore } from './auth/keyStore.js';
 import type { ServiceConfig } from './config.js';
 import type { CoreSupervisor } from './core/supervisor.js';
@@ -26,14 +27,14 @@ export interface AppDependencies {
   build: BuildInfo;
   startedAt: number;
   /** The process's logger (pino), shared with the supervisor so every line has one shape and destination. */
-  logger: FastifyBaseLogger;
+  logger: Logger;
 }
 
 /** Assembles the HTTP API around an attested core. A fresh instance per call, so each test gets its own. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, supervisor, metrics } = deps;
   const app = Fastify({
-    loggerInstance: deps.logger,
+    loggerInstance: deps.logger as FastifyBaseLogger,
     childLoggerFactory: lazyChildLoggerFactory,
     // Fastify's two lines per request are replaced by one line with what matters (telemetry/requestLog.ts).
     logController: new LogController({ disableRequestLogging: true }),
@@ -44,7 +45,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   decorateRequests(app);
   installErrorHandling(app);
-  installRequestLog(app, metrics);
+  installRequestLog(app, deps.logger, metrics);
   if (config.tracing) installRequestSpans(app, deps.build.version);
 
   await app.register(fastifySwagger, {

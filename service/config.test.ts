@@ -1,6 +1,6 @@
 import { DEFAULT_RATE_LIMITS, parseConfig, parseDecimal, type Env } from './config.js';
 
-const ctx = { packageRoot: '/repo', tmpDir: '/tmp', cwd: '/work' };
+const ctx = { packageRoot: '/repo', tmpDir: '/tmp', cwd: '/srv/app' };
 const parse = (env: Env) => parseConfig(env, ctx);
 
 function ok(env: Env) {
@@ -61,7 +61,7 @@ describe('parseConfig', () => {
       apiKeys: { kind: 'file', path: '/etc/r4/keys' },
       strictFips: true,
       corePath: '/opt/core',
-      manifestPath: '/work/build/manifest.json',
+      manifestPath: '/srv/app/build/manifest.json',
       expectedCoreSha256: 'c'.repeat(64),
       maxBytesPerRequest: 4096,
       rateLimits: { keyRequestsPerS: 0, keyBytesPerS: 4096, ipRequestsPerS: 7 },

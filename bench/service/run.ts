@@ -173,6 +173,10 @@ async function main(): Promise<void> {
 
     const lines = [
       '',
+      'what each side does per request:',
+      '  service (a, c): per-IP limit, API key, query check, per-key request and byte limits, mode, bytes from the',
+      '    sealed core (wiped after the write), metrics, one JSON access line (to /dev/null; formatted and written all the same)',
+      '  bare Fastify (b, d), the ceiling: no logger, no hooks, no checks; (d) generates its bytes in-process (randomBytes)',
       `r4 service benchmark (loopback; peaks: ${useWrk ? 'wrk' : 'autocannon'}, median of ${ROUNDS} rounds; fixed rate: autocannon)`,
       `(a) /random?n=32&fmt=hex + key      ${fmt(rps('a')).padStart(10)} req/s`,
       `(b) bare Fastify constant 64 chars  ${fmt(rps('b')).padStart(10)} req/s`,

@@ -39,10 +39,15 @@ service_image="${R4_IMAGE:-r4:$version}"
 operator_image="${R4_OPERATOR_IMAGE:-r4-operator:$version}"
 build_stage="r4-build:$version"
 
+# Debian's buildah 1.28 may take a LABEL or ENV layer from its cache although the build argument it expands
+# has changed, which would leave an earlier revision or core hash in the image: labels are therefore also
+# given on the command line, and the operator image's default hash is checked after the build.
 build() {
   podman build --pull=never --layers --timestamp "$epoch" \
     --build-arg VERSION="$version" --build-arg REVISION="$revision" \
     --build-arg CREATED="$created" --build-arg SOURCE="$source_url" \
+    --label org.opencontainers.image.version="$version" --label org.opencontainers.image.revision="$revision" \
+    --label org.opencontainers.image.created="$created" \
     "$@" .
 }
 
@@ -55,11 +60,15 @@ core_sha256="$(podman run --rm --network none --entrypoint sha256sum "$build_sta
 echo "r4 image: build stage ready ($(since "$step")), core sha256 $core_sha256"
 
 step="$(now)"
-build --build-arg CORE_SHA256="$core_sha256" --tag "$service_image" "$@"
+build --build-arg CORE_SHA256="$core_sha256" --label dev.r4.core.sha256="$core_sha256" --tag "$service_image" "$@"
 echo "r4 image: service image ready ($(since "$step"))"
 
 step="$(now)"
 build --build-arg CORE_SHA256="$core_sha256" --target operator --tag "$operator_image" "$@"
+if ! podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$operator_image" | grep -qx "R4_DEFAULT_CORE_SHA256=$core_sha256"; then
+  echo "r4 image: the layer cache kept an earlier core hash in the operator image; rebuilding it without the cache"
+  build --no-cache --build-arg CORE_SHA256="$core_sha256" --target operator --tag "$operator_image" "$@"
+fi
 echo "r4 image: operator image ready ($(since "$step"))"
 
 # Earlier builds' images, now untagged and unused by any tagged one; the layer cache stays.

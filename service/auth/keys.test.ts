@@ -34,6 +34,15 @@ describe('keyRing and lookupKey', () => {
     for (const presented of ['', 'dem', 'demo ', 'DEMO', 'demodemo']) expect(lookupKey(ring, presented)).toBeNull();
   });
 
+  it('hashes a known key once: found keys are remembered, wrong ones are not', () => {
+    const fresh = keyRing(['demo']);
+    expect(lookupKey(fresh, 'demo')).toBe(lookupKey(fresh, 'demo'));
+    expect(lookupKey(fresh, 'wrong')).toBeNull();
+    expect([...fresh.known.keys()]).toEqual(['demo']);
+    // Rotation builds a new ring, so a revoked key is not found through an old cache.
+    expect(lookupKey(keyRing(['other']), 'demo')).toBeNull();
+  });
+
   it('gives the documented id: sha256 prefix', () => {
     // sha256("demo") = 2a97516c354b68848cdbd8f54a226a0a55b21ed138e207ad6c5cbb9c00aa5aea
     expect(lookupKey(ring, 'demo')).toBe('2a97516c354b');

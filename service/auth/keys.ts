@@ -5,6 +5,11 @@ import { isValidApiKey } from '../config.js';
 export interface KeyRing {
   /** sha256(key) in hex → key id */
   readonly byDigest: ReadonlyMap<string, string>;
+  /**
+   * Presented keys already found in force → key id, so a known key is hashed once, not on every request.
+   * Only hits are kept (wrong keys cannot grow it), and the cache dies with its ring when keys rotate.
+   */
+  readonly known: Map<string, string>;
 }
 
 export interface ParsedKeys {
@@ -45,10 +50,15 @@ export function keyRing(keys: readonly string[]): KeyRing {
     const digest = digestKey(key);
     byDigest.set(digest, keyIdFromDigest(digest));
   }
-  return { byDigest };
+  return { byDigest, known: new Map() };
 }
 
 /** The id of the presented key if it is in force, else null. */
 export function lookupKey(ring: KeyRing, presented: string): string | null {
-  return ring.byDigest.get(digestKey(presented)) ?? null;
+  const known = ring.known.get(presented);
+  if (known !== undefined) return known;
+  const id = ring.byDigest.get(digestKey(presented));
+  if (id === undefined) return null;
+  ring.known.set(presented, id);
+  return id;
 }

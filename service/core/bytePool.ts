@@ -1,3 +1,5 @@
+import { answerBuffer } from './answerBuffers.js';
+
 /**
  * Bytes from one run of the core, waiting to be served. The core's output is read straight into a ring
  * buffer allocated once (no buffer per read, nothing for the garbage collector to chase); every byte leaves
@@ -95,7 +97,7 @@ export class BytePool {
   takeNow(n: number): Buffer | null {
     if (this.failure !== null) throw new PoolFailed(this.failure);
     if (this.waiters.length > 0 || this.level < n) return null;
-    const out = Buffer.allocUnsafe(n);
+    const out = answerBuffer(n);
     this.drainInto(out, 0, n);
     this.afterDrain();
     return out;
@@ -106,7 +108,7 @@ export class BytePool {
     const now = this.takeNow(n);
     if (now !== null) return Promise.resolve(now);
     return new Promise<Buffer>((resolve, reject) => {
-      const target = Buffer.allocUnsafe(n);
+      const target = answerBuffer(n);
       // Only the first waiter ever sees buffered bytes: while anyone waits, incoming bytes go to waiters.
       let filled = 0;
       if (this.waiters.length === 0) {

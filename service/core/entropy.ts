@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import { answerBuffer } from './answerBuffers.js';
 import { PoolFailed, PoolTimeout } from './bytePool.js';
 import type { Mode } from './mode.js';
 import type { CoreSupervisor } from './supervisor.js';
@@ -32,7 +33,7 @@ export const CORE_STALL_MS = 2_000;
 export function drawEntropy(supervisor: CoreSupervisor, n: number): Draw | Promise<Draw> {
   const mode = supervisor.mode;
   if (mode === 'blocked') throw new EntropyUnavailable(supervisor.snapshot().reason ?? 'entropy is blocked');
-  if (mode === 'fallback') return { bytes: randomFillSync(Buffer.allocUnsafe(n)), source: 'fallback', mode };
+  if (mode === 'fallback') return { bytes: randomFillSync(answerBuffer(n)), source: 'fallback', mode };
   const pool = supervisor.pool;
   if (pool === null) throw new EntropyUnavailable('the entropy core is not running');
   try {

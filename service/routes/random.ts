@@ -1,6 +1,7 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { apiKeyHook } from '../auth/apiKeyHook.js';
 import type { KeyStore } from '../auth/keyStore.js';
+import { wipeAnswer } from '../core/answerBuffers.js';
 import { drawEntropy, EntropyUnavailable, type Draw } from '../core/entropy.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
 import type { RandomLimits } from '../ratelimit/hooks.js';
@@ -34,7 +35,7 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
     }
     // Strings are immutable and cannot be wiped; the bytes they were made from can.
     const text = draw.bytes.toString(fmt);
-    draw.bytes.fill(0);
+    wipeAnswer(draw.bytes);
     return text;
   };
 
@@ -96,7 +97,7 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
       },
       onResponse: (request, _reply, next) => {
         // The socket has taken its copy; ours is zeroed so no served byte outlives its answer in this process.
-        request.servedBytes?.fill(0);
+        if (request.servedBytes !== null) wipeAnswer(request.servedBytes);
         next();
       },
     },

@@ -120,15 +120,7 @@ export async function waitUntil<T>(what: string, read: () => Promise<T>, check: 
   return last;
 }
 
-/** Whether a process is alive (signal 0 probes without touching it). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../cluster/leftovers.js';
 
 export function closeAgent(): void {
   agent.destroy();

@@ -28,7 +28,6 @@ export interface AttestorDeps {
   roundFinished(applianceKey: string): void;
   event(pod: V1Pod, applianceKey: string, event: { reason: string; type: 'Normal' | 'Warning'; message: string }): void;
   outcome(verdict: string, reason: string): void;
-  probe?: (podIP: string, port: number, timeoutMs: number) => Promise<ProbeOutcome>;
   limit: ConcurrencyLimit;
   log: Logger;
 }
@@ -107,10 +106,9 @@ export class Attestor {
     this.running.add(applianceKey);
     try {
       const pods = this.deps.pods(applianceKey).filter(probeable);
-      const probe = this.deps.probe ?? probeVersion;
       await Promise.all(
         pods.map(async (pod) => {
-          const outcome = await this.deps.limit.run(() => probe(pod.status.podIP, CONTAINER_PORT, target.timeoutSeconds * 1000));
+          const outcome = await this.deps.limit.run(() => probeVersion(pod.status.podIP, CONTAINER_PORT, target.timeoutSeconds * 1000));
           this.judge(pod, applianceKey, target, outcome);
         }),
       );

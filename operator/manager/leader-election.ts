@@ -3,6 +3,7 @@
 // between processes does not matter), updates are optimistic (a 409 means someone else won), and a
 // leader that cannot renew within renewDeadline steps down instead of acting on a stale belief.
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { describeError } from '../log.js';
 
 export interface LeaseSettings {
   namespace: string;
@@ -22,11 +23,6 @@ export interface LeadershipCallbacks {
 
 const statusCode = (e: unknown) => (e as { code?: number }).code;
 
-const describe = (e: unknown) => {
-  const body = (e as { body?: unknown }).body;
-  const detail = typeof body === 'string' ? body : body && typeof body === 'object' ? (body as { message?: string }).message : undefined;
-  return detail ? `${(e as Error).message}: ${detail}` : e instanceof Error ? e.message : String(e);
-};
 
 export class LeaderElector {
   private leading = false;
@@ -86,7 +82,7 @@ export class LeaderElector {
         this.stepDown('another replica holds the lease');
       }
     } catch (error) {
-      const message = describe(error);
+      const message = describeError(error);
       if (message !== this.lastError) this.callbacks.onError(message);
       this.lastError = message;
       if (this.leading && this.now() - this.lastRenew > this.settings.renewDeadlineSeconds * 1000) {

@@ -5,7 +5,7 @@ import type { KeyStore } from './auth/keyStore.js';
 import type { ServiceConfig } from './config.js';
 import type { CoreSupervisor } from './core/supervisor.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
-import { randomRateLimits } from './ratelimit/hooks.js';
+import { randomRateLimits } from './ratelimit/randomLimits.js';
 import { decorateRequests } from './requestContext.js';
 import { healthRoute } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -15,7 +15,7 @@ import { readyRoute } from './routes/ready.js';
 import { versionRoute } from './routes/version.js';
 import type { BuildInfo } from './routes/versionDocument.js';
 import type { ServiceMetrics } from './telemetry/metrics.js';
-import { lazyChildLoggerFactory } from './telemetry/lazyChildLogger.js';
+import { withLazyChildren } from './telemetry/lazyChildLogger.js';
 import { installRequestLog } from './telemetry/requestLog.js';
 import { installRequestSpans } from './telemetry/tracing.js';
 
@@ -34,8 +34,7 @@ export interface AppDependencies {
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, supervisor, metrics } = deps;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
-    childLoggerFactory: lazyChildLoggerFactory,
+    loggerInstance: withLazyChildren(deps.logger as FastifyBaseLogger),
     // Fastify's two lines per request are replaced by one line with what matters (telemetry/requestLog.ts).
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,

@@ -6,7 +6,11 @@ import { buildApp } from './app.js';
 import type { ServiceConfig } from './config.js';
 import { CoreSupervisor } from './core/supervisor.js';
 import { packageVersion } from './packageRoot.js';
+import { BatchedLogWriter } from './telemetry/logWriter.js';
 import { createMetrics } from './telemetry/metrics.js';
+
+/** About 4 KiB of log lines per write(): some 14 access lines. */
+const LOG_BATCH_BYTES = 4096;
 
 export interface RunningService {
   app: FastifyInstance;
@@ -29,12 +33,7 @@ export interface StartOptions {
  */
 export async function startService(config: ServiceConfig, options: StartOptions): Promise<RunningService> {
   const logOptions = { level: config.logLevel, base: { service: 're4ctor-api' } };
-  // Lines are written in batches of 4 KiB rather than one write() each: at thousands of requests per second
-  // the syscalls cost more than the rest of the logging. The batch is written synchronously: handing each one
-  // to libuv's thread pool cost more (thread wake-ups, futexes) than the write() itself, measured ~5 µs per
-  // request at 25k req/s. pino flushes what is left on exit.
-  const destination = options.logStream ?? pino.destination({ dest: 1, minLength: 4096, sync: true });
-  const log = pino(logOptions, destination);
+  const log = pino(logOptions, options.logStream ?? batchedStdout());
   const keys = KeyStore.open(config.apiKeys, log);
   const supervisor = new CoreSupervisor({
     corePath: config.corePath,
@@ -89,6 +88,13 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       return stopping;
     },
   };
+}
+
+/** Standard output in batches (telemetry/logWriter.ts); what is pending is written when the process exits. */
+function batchedStdout(): BatchedLogWriter {
+  const writer = new BatchedLogWriter(1, LOG_BATCH_BYTES);
+  process.on('exit', () => writer.flushSync());
+  return writer;
 }
 
 /** The core needs no secret: it gets the service's environment without the API key. */

@@ -24,6 +24,9 @@ function feed(pool: BytePool, data: Buffer): number {
   return offset;
 }
 
+/** What the core writes in the interleaving test: more than 60 reads of at most 80,000 bytes. */
+const STREAM = numbered(2_500_000);
+
 describe('BytePool', () => {
   it('hands out bytes in order, each once, and zeroes what it gave away', () => {
     const pool = new BytePool(256 * KIB, () => undefined);
@@ -43,6 +46,22 @@ describe('BytePool', () => {
     pool.commit(region, 100);
     pool.takeNow(100);
     expect(region.subarray(0, 100).equals(Buffer.alloc(100))).toBe(true);
+  });
+
+  it('encodes text straight from the ring, zeroing it, also where the bytes wrap around its end', () => {
+    const capacity = 128 * KIB;
+    const pool = new BytePool(capacity, () => undefined);
+    const data = numbered(capacity / 2 + 8); // 16 bytes past one full ring
+    const region = pool.writable();
+    data.copy(region, 0, 0, capacity);
+    pool.commit(region, capacity);
+    expect(pool.takeTextNow(capacity - 6, 'hex')).toBe(data.subarray(0, capacity - 6).toString('hex'));
+    expect(region.subarray(0, capacity - 6).equals(Buffer.alloc(capacity - 6))).toBe(true);
+    expect(pool.takeTextNow(7, 'base64')).toBeNull();
+    feed(pool, data.subarray(capacity));
+    expect(pool.takeTextNow(22, 'base64')).toBe(data.subarray(capacity - 6).toString('base64'));
+    expect(pool.level).toBe(0);
+    expect(region.equals(Buffer.alloc(capacity))).toBe(true);
   });
 
   it('wraps around the ring without losing or repeating a byte', () => {
@@ -123,6 +142,79 @@ describe('BytePool', () => {
     await expect(pool.take(8, 20)).rejects.toBeInstanceOf(PoolTimeout);
     feed(pool, Buffer.alloc(4, 2));
     expect(pool.takeNow(4)).toEqual(Buffer.alloc(4, 2));
+  });
+
+  it('reads straight into a waiting request when nothing is buffered, leaving the ring untouched', async () => {
+    const pool = new BytePool(128 * KIB, () => undefined);
+    const ring = pool.writable();
+    const data = numbered(3000);
+    const pending = pool.take(data.length, 1000);
+    expect(pool.writable()).toHaveLength(data.length);
+    feed(pool, data);
+    expect(await pending).toEqual(data);
+    expect(ring.equals(Buffer.alloc(ring.length))).toBe(true);
+    expect(pool.level).toBe(0);
+  });
+
+  it('zeroes, and never serves, bytes that land in a request that timed out while they were read', async () => {
+    const pool = new BytePool(128 * KIB, () => undefined);
+    const pending = pool.take(8, 20);
+    const region = pool.writable();
+    await expect(pending).rejects.toBeInstanceOf(PoolTimeout);
+    region.fill(6, 0, 8);
+    expect(pool.commit(region, 8)).toBe(true);
+    expect(region.equals(Buffer.alloc(8))).toBe(true);
+    expect(pool.level).toBe(0);
+    feed(pool, Buffer.alloc(4, 2));
+    expect(pool.takeNow(4)).toEqual(Buffer.alloc(4, 2));
+  });
+
+  it('never serves a byte twice or out of order, for any interleaving of reads, takes and waits', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ read: fc.integer({ min: 1, max: 40_000 }) }),
+            fc.record({ take: fc.integer({ min: 1, max: 90_000 }) }),
+            fc.record({ text: fc.integer({ min: 1, max: 300 }) }),
+            fc.record({ wait: fc.integer({ min: 1, max: 90_000 }) }),
+          ),
+          { maxLength: 60 },
+        ),
+        async (ops) => {
+          let resumed = true;
+          const pool = new BytePool(128 * KIB, () => (resumed = true));
+          let written = 0;
+          // Answers in the order they were asked for, which is the order bytes must be served in.
+          const answers: Promise<Buffer | null>[] = [];
+          // As the socket does: the memory for the next read is asked for as soon as the last read is committed,
+          // and takes may come in between.
+          let offered = pool.writable();
+          for (const op of ops) {
+            if ('read' in op) {
+              if (!resumed) continue; // a paused socket does not read
+              const n = Math.min(offered.length, op.read * 2);
+              STREAM.copy(offered, 0, written, written + n);
+              written += n;
+              resumed = pool.commit(offered, n);
+              offered = pool.writable();
+            } else if ('take' in op) {
+              const got = pool.takeNow(op.take);
+              if (got !== null) answers.push(Promise.resolve(Buffer.from(got)));
+            } else if ('text' in op) {
+              const got = pool.takeTextNow(op.text, 'hex');
+              if (got !== null) answers.push(Promise.resolve(Buffer.from(got, 'hex')));
+            } else {
+              answers.push(pool.take(op.wait, 60_000).then((bytes) => Buffer.from(bytes), () => null));
+            }
+          }
+          pool.fail('end of the test'); // refuses whoever still waits
+          const served = Buffer.concat((await Promise.all(answers)).filter((answer): answer is Buffer => answer !== null));
+          expect(served.length).toBeLessThanOrEqual(written);
+          expect(served.equals(STREAM.subarray(0, served.length))).toBe(true);
+        },
+      ),
+    );
   });
 
   it('refuses a ring too small for a resumed read', () => {

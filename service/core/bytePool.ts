@@ -1,11 +1,11 @@
-import { answerBuffer } from './answerBuffers.js';
+import { answerBuffer, wipeAnswer } from './answerBuffers.js';
 
 /**
  * Bytes from one run of the core, waiting to be served. The core's output is read straight into a ring
  * buffer allocated once (no buffer per read, nothing for the garbage collector to chase); every byte leaves
- * the ring exactly once, copied into a buffer that belongs to one caller, and the ring's copy is zeroed as it
- * leaves. Requests are served in arrival order; a request larger than what is buffered is filled as the core
- * delivers.
+ * the ring exactly once, copied into a buffer that belongs to one caller (or encoded as its text), and the
+ * ring's copy is zeroed as it leaves. Requests are served in arrival order; a request larger than what is
+ * buffered is filled as the core delivers, and once the ring is empty, straight from the socket.
  *
  * A pool belongs to one core process: when that process dies the pool fails for good (everything buffered is
  * zeroed, waiting callers are refused), so no byte of a dead core is ever served.
@@ -30,6 +30,14 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+/** Up to this many bytes are zeroed one by one: Buffer#fill's argument handling costs more than that. */
+const ZERO_BY_HAND = 64;
+
+function zero(buffer: Buffer, start: number, end: number): void {
+  if (end - start > ZERO_BY_HAND) buffer.fill(0, start, end);
+  else for (let i = start; i < end; i++) buffer[i] = 0;
+}
+
 /** Reads into a full ring land here (at most one read, right after a pause) and are moved in on commit. */
 const SCRATCH_BYTES = 64 * 1024;
 /** Below this much free space the reader pauses rather than issue ever smaller reads. */
@@ -42,6 +50,8 @@ export class BytePool {
   private head = 0;
   private tail = 0;
   private readonly waiters: Waiter[] = [];
+  /** The region `writable()` last offered inside a waiter's memory, until the read into it is committed. */
+  private direct: { waiter: Waiter; region: Buffer } | null = null;
   private paused = false;
   private failure: string | null = null;
 
@@ -65,10 +75,21 @@ export class BytePool {
     return this.failure;
   }
 
-  /** Where the next read from the core should land: free space in the ring, or scratch when it is full. */
+  /**
+   * Where the next read from the core should land: the memory of the first waiting caller when nothing is
+   * buffered (those bytes are its own, and skip the ring: no copy out of it, no zeroing in it), else free space
+   * in the ring, or scratch when it is full.
+   */
   writable(): Buffer {
+    this.direct = null;
+    if (this.failure !== null) return this.scratch;
+    const first = this.waiters[0];
+    if (first !== undefined && this.level === 0) {
+      this.direct = { waiter: first, region: first.target.subarray(first.filled) };
+      return this.direct.region;
+    }
     const free = this.capacity - this.level;
-    if (free === 0 || this.failure !== null) return this.scratch;
+    if (free === 0) return this.scratch;
     const start = this.tail % this.capacity;
     return this.ring.subarray(start, start + Math.min(free, this.capacity - start));
   }
@@ -81,6 +102,12 @@ export class BytePool {
     if (this.failure !== null) {
       buffer.fill(0, 0, n);
       return false;
+    }
+    const direct = this.direct;
+    if (direct !== null && buffer === direct.region) {
+      this.direct = null;
+      this.commitDirect(direct.waiter, buffer, n);
+      return !this.paused;
     }
     if (buffer === this.scratch) {
       this.copyIn(this.scratch, n);
@@ -101,6 +128,28 @@ export class BytePool {
     this.drainInto(out, 0, n);
     this.afterDrain();
     return out;
+  }
+
+  /**
+   * `n` bytes now as hex or base64 text, or null as for `takeNow`. The text is encoded straight from the ring,
+   * which is zeroed at once: no copy of the bytes is left for anyone to wipe.
+   */
+  takeTextNow(n: number, encoding: 'hex' | 'base64'): string | null {
+    if (this.failure !== null) throw new PoolFailed(this.failure);
+    if (this.waiters.length > 0 || this.level < n) return null;
+    const start = this.head % this.capacity;
+    if (start + n > this.capacity) {
+      // The bytes wrap around the end of the ring, where base64 cannot be cut in two: they are copied once.
+      const bytes = this.takeNow(n) as Buffer;
+      const text = bytes.toString(encoding);
+      wipeAnswer(bytes);
+      return text;
+    }
+    const text = this.ring.toString(encoding, start, start + n);
+    zero(this.ring, start, start + n);
+    this.head += n;
+    this.afterDrain();
+    return text;
   }
 
   /** `n` bytes, waiting up to `timeoutMs` for the core to deliver them. */
@@ -135,6 +184,22 @@ export class BytePool {
     }
   }
 
+  /**
+   * Bytes read straight into a waiter's memory. A waiter that timed out in the meantime has been refused and
+   * its memory zeroed: what landed there is zeroed too, and never served.
+   */
+  private commitDirect(waiter: Waiter, region: Buffer, n: number): void {
+    if (this.waiters[0] !== waiter) {
+      region.fill(0, 0, n);
+      return;
+    }
+    waiter.filled += n;
+    if (waiter.filled < waiter.target.length) return;
+    this.waiters.shift();
+    clearTimeout(waiter.timer);
+    waiter.resolve(waiter.target);
+  }
+
   private serveWaiters(): void {
     while (this.waiters.length > 0 && this.level > 0) {
       const waiter = this.waiters[0] as Waiter;
@@ -156,7 +221,7 @@ export class BytePool {
       const start = this.head % this.capacity;
       const length = Math.min(count - done, this.capacity - start);
       this.ring.copy(out, offset + done, start, start + length);
-      this.ring.fill(0, start, start + length);
+      zero(this.ring, start, start + length);
       this.head += length;
       done += length;
     }

@@ -1,13 +1,20 @@
 import { randomFillSync } from 'node:crypto';
-import { answerBuffer } from './answerBuffers.js';
+import { answerBuffer, wipeAnswer } from './answerBuffers.js';
 import { PoolFailed, PoolTimeout } from './bytePool.js';
 import type { Mode } from './mode.js';
 import type { CoreSupervisor } from './supervisor.js';
 
 export type EntropySourceName = 'core' | 'fallback';
 
+/** How an answer carries its bytes: as they are, or as lowercase hex or base64 text. */
+export type Encoding = 'raw' | 'hex' | 'base64';
+
 export interface Draw {
-  bytes: Buffer;
+  /**
+   * Raw bytes, which belong to this answer alone and must be wiped (`wipeAnswer`) once the socket has them;
+   * or their text, in which case the bytes it was made from are already zeroed.
+   */
+  body: Buffer | string;
   source: EntropySourceName;
   mode: Mode;
 }
@@ -30,25 +37,33 @@ export const CORE_STALL_MS = 2_000;
  * core's pool, Node's CSPRNG in fallback (reported in every answer), or nowhere when blocked. One answer
  * never mixes sources.
  */
-export function drawEntropy(supervisor: CoreSupervisor, n: number): Draw | Promise<Draw> {
+export function drawEntropy(supervisor: CoreSupervisor, n: number, encoding: Encoding): Draw | Promise<Draw> {
   const mode = supervisor.mode;
   if (mode === 'blocked') throw new EntropyUnavailable(supervisor.snapshot().reason ?? 'entropy is blocked');
-  if (mode === 'fallback') return { bytes: randomFillSync(answerBuffer(n)), source: 'fallback', mode };
+  if (mode === 'fallback') return { body: encode(randomFillSync(answerBuffer(n)), encoding), source: 'fallback', mode };
   const pool = supervisor.pool;
   if (pool === null) throw new EntropyUnavailable('the entropy core is not running');
   try {
-    const now = pool.takeNow(n);
-    if (now !== null) return { bytes: now, source: 'core', mode };
+    const now = encoding === 'raw' ? pool.takeNow(n) : pool.takeTextNow(n, encoding);
+    if (now !== null) return { body: now, source: 'core', mode };
   } catch (err) {
     throw unavailable(err);
   }
   return pool.take(n, CORE_STALL_MS).then(
-    (bytes) => ({ bytes, source: 'core' as const, mode }),
+    (bytes) => ({ body: encode(bytes, encoding), source: 'core' as const, mode }),
     (err: unknown) => {
       if (err instanceof PoolTimeout) supervisor.reportStall(pool, err.waitedMs);
       throw unavailable(err);
     },
   );
+}
+
+/** Strings are immutable and cannot be wiped; the bytes they were made from can, and are at once. */
+function encode(bytes: Buffer, encoding: Encoding): Buffer | string {
+  if (encoding === 'raw') return bytes;
+  const text = bytes.toString(encoding);
+  wipeAnswer(bytes);
+  return text;
 }
 
 /** Pool errors become a 503 with a reason; anything else is a bug and stays what it is. */

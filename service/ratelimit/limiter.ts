@@ -1,8 +1,4 @@
-import { consume, isIdle, type Bucket } from './tokenBucket.js';
-
-export type LimitVerdict = { allowed: true } | { allowed: false; retryAfterS: number };
-
-const ALLOWED: LimitVerdict = { allowed: true };
+import { fullBucket, isIdle, take, type Bucket } from './tokenBucket.js';
 
 /**
  * Token buckets by client (a key id or an IP address). Full buckets are dropped every sweep, so memory
@@ -14,11 +10,15 @@ export class RateLimiter {
   /** @param ratePerS tokens per second per client; 0 switches the limit off */
   constructor(readonly ratePerS: number) {}
 
-  check(client: string, cost: number, nowMs: number): LimitVerdict {
-    if (this.ratePerS === 0) return ALLOWED;
-    const verdict = consume(this.buckets.get(client), nowMs, cost, this.ratePerS);
-    this.buckets.set(client, verdict.bucket);
-    return verdict.allowed ? ALLOWED : { allowed: false, retryAfterS: verdict.retryAfterS };
+  /** 0 when the client may spend `cost` now (and it is charged), else the whole seconds to wait. */
+  check(client: string, cost: number, nowMs: number): number {
+    if (this.ratePerS === 0) return 0;
+    let bucket = this.buckets.get(client);
+    if (bucket === undefined) {
+      bucket = fullBucket(this.ratePerS, nowMs);
+      this.buckets.set(client, bucket);
+    }
+    return take(bucket, nowMs, cost, this.ratePerS);
   }
 
   sweep(nowMs: number): void {

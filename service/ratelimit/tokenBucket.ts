@@ -1,22 +1,33 @@
 /**
- * Token-bucket arithmetic, pure. A bucket holds up to one second of its rate (so a client can burst a
- * second's worth, then proceeds at the rate) and refills continuously.
+ * Token-bucket arithmetic. A bucket holds up to one second of its rate (so a client can burst a second's
+ * worth, then proceeds at the rate) and refills continuously. A client's bucket is one object, updated in
+ * place for as long as the client is active: nothing is allocated per request.
  */
 export interface Bucket {
   tokens: number;
   updatedMs: number;
 }
 
-export type Verdict = { allowed: true; bucket: Bucket } | { allowed: false; bucket: Bucket; retryAfterS: number };
+/** A new client's bucket: full. */
+export function fullBucket(ratePerS: number, nowMs: number): Bucket {
+  return { tokens: ratePerS, updatedMs: nowMs };
+}
 
-export function consume(bucket: Bucket | undefined, nowMs: number, cost: number, ratePerS: number): Verdict {
-  const capacity = ratePerS;
-  const elapsedS = bucket === undefined ? 0 : Math.max(0, nowMs - bucket.updatedMs) / 1000;
-  const tokens = bucket === undefined ? capacity : Math.min(capacity, bucket.tokens + elapsedS * ratePerS);
-  if (tokens >= cost) return { allowed: true, bucket: { tokens: tokens - cost, updatedMs: nowMs } };
+/**
+ * Refills the bucket up to `nowMs` and takes `cost` tokens if it holds them. Returns 0 when they were taken,
+ * else the whole seconds to wait before they would be (at least 1).
+ */
+export function take(bucket: Bucket, nowMs: number, cost: number, ratePerS: number): number {
+  const elapsedS = Math.max(0, nowMs - bucket.updatedMs) / 1000;
+  const tokens = Math.min(ratePerS, bucket.tokens + elapsedS * ratePerS);
+  bucket.updatedMs = nowMs;
+  if (tokens >= cost) {
+    bucket.tokens = tokens - cost;
+    return 0;
+  }
+  bucket.tokens = tokens;
   // Retry-After is whole seconds (RFC 9110); rounding up never invites a retry that would fail again.
-  const retryAfterS = Math.max(1, Math.ceil((cost - tokens) / ratePerS));
-  return { allowed: false, bucket: { tokens, updatedMs: nowMs }, retryAfterS };
+  return Math.max(1, Math.ceil((cost - tokens) / ratePerS));
 }
 
 /** A bucket that has refilled completely is the same as no bucket: it can be forgotten. */

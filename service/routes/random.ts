@@ -1,12 +1,12 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
-import { apiKeyHook } from '../auth/apiKeyHook.js';
+import { presentedKeyId } from '../auth/presentedKey.js';
 import type { KeyStore } from '../auth/keyStore.js';
 import { wipeAnswer } from '../core/answerBuffers.js';
 import { drawEntropy, EntropyUnavailable, type Draw } from '../core/entropy.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
-import type { RandomLimits } from '../ratelimit/hooks.js';
+import type { LimitRefusal, RandomLimits } from '../ratelimit/randomLimits.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
-import { FORMATS, parseRandomQuery, type RandomQuery } from './randomQuery.js';
+import { FORMATS, parseRandomQuery } from './randomQuery.js';
 
 export interface RandomRouteOptions {
   supervisor: CoreSupervisor;
@@ -16,30 +16,44 @@ export interface RandomRouteOptions {
   maxBytesPerRequest: number;
 }
 
-const CONTENT_TYPES = { raw: 'application/octet-stream', hex: 'text/plain; charset=utf-8', base64: 'text/plain; charset=utf-8' };
+interface Detail {
+  detail: string;
+}
+
+const INVALID_KEY: Detail = { detail: 'invalid api key' };
 
 /**
- * GET /random?n=&fmt=: n bytes from the core, served once to this caller only. Order of checks: per-IP rate
- * limit, API key (401), query (400), per-key limits (429), mode (503), then bytes.
+ * The route's JSON schema documents the query (OpenAPI); the handler checks it, because the query is checked
+ * after the per-IP limit and the key, and Fastify would validate it before any handler or hook could run them.
+ */
+const documentedOnly = () => () => true;
+
+/**
+ * GET /random?n=&fmt=: n bytes from the core, served once to this caller only. One handler runs the checks,
+ * in this order: per-IP rate limit (429), API key (401), query (400), per-key limits (429), mode (503), then
+ * bytes. They are plain calls rather than Fastify hooks, each of which costs a step of Fastify's hook
+ * machinery on every request; each returns the answer's body, which Fastify sends.
  */
 export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, options, done) => {
-  const { supervisor, metrics, maxBytesPerRequest } = options;
+  const { supervisor, keys, limits, metrics, maxBytesPerRequest } = options;
 
-  /** Sets the headers and returns the body: the raw buffer, or its text form with the buffer already zeroed. */
-  const answer = (request: FastifyRequest, reply: FastifyReply, fmt: RandomQuery['fmt'], draw: Draw): Buffer | string => {
-    metrics.bytesServed(draw.bytes.length, draw.source);
-    reply.header('x-r4-mode', draw.mode).header('cache-control', 'no-store').type(CONTENT_TYPES[fmt]);
-    if (fmt === 'raw') {
-      request.servedBytes = draw.bytes;
-      return draw.bytes;
-    }
-    // Strings are immutable and cannot be wiped; the bytes they were made from can.
-    const text = draw.bytes.toString(fmt);
-    wipeAnswer(draw.bytes);
-    return text;
+  const tooMany = (reply: FastifyReply, refusal: LimitRefusal): Detail => {
+    reply.code(429).header('retry-after', String(refusal.retryAfterS));
+    return { detail: refusal.detail };
   };
 
-  const refusal = (reply: FastifyReply, err: unknown): { detail: string } => {
+  /**
+   * No content type is set: Fastify's own for a string (text/plain; charset=utf-8) and for a Buffer
+   * (application/octet-stream) are the ones this route answers with.
+   */
+  const answer = (request: FastifyRequest, reply: FastifyReply, n: number, draw: Draw): Buffer | string => {
+    metrics.bytesServed(n, draw.source);
+    reply.header('x-r4-mode', draw.mode).header('cache-control', 'no-store');
+    if (typeof draw.body !== 'string') request.servedBytes = draw.body;
+    return draw.body;
+  };
+
+  const unavailable = (reply: FastifyReply, err: unknown): Detail => {
     if (!(err instanceof EntropyUnavailable)) throw err;
     reply.code(503).header('x-r4-mode', supervisor.mode);
     return { detail: `entropy unavailable: ${err.reason}` };
@@ -84,17 +98,7 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
           ),
         },
       },
-      // The JSON schema above documents the contract; this pure validator enforces it, without Ajv's type
-      // coercion (which would read "0x10" as 16) and with messages that say what was wrong.
-      validatorCompiler: () => (data: unknown) => {
-        const parsed = parseRandomQuery(data as Record<string, unknown>, maxBytesPerRequest);
-        return parsed.ok ? { value: parsed.query } : { error: new Error(parsed.detail) };
-      },
-      onRequest: [options.limits.perIp, apiKeyHook(options.keys)],
-      preHandler: (request, reply, next) => {
-        request.randomQuery = request.query as RandomQuery;
-        options.limits.perKey(request, reply, next);
-      },
+      validatorCompiler: documentedOnly,
       onResponse: (request, _reply, next) => {
         // The socket has taken its copy; ours is zeroed so no served byte outlives its answer in this process.
         if (request.servedBytes !== null) wipeAnswer(request.servedBytes);
@@ -102,23 +106,44 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
       },
     },
     (request, reply) => {
-      const { n, fmt } = request.randomQuery as RandomQuery;
+      const now = Date.now();
+      const ipRefusal = limits.perIp(request.ip, now);
+      if (ipRefusal !== null) return tooMany(reply, ipRefusal);
+
+      const query = request.query as Record<string, unknown>;
+      const keyId = presentedKeyId(keys, request.headers, query);
+      if (keyId === null) {
+        reply.code(401);
+        return INVALID_KEY;
+      }
+      request.keyId = keyId;
+
+      const parsed = parseRandomQuery(query, maxBytesPerRequest);
+      if (!parsed.ok) {
+        reply.code(400);
+        return { detail: parsed.detail };
+      }
+      const { n, fmt } = parsed.query;
+      request.randomQuery = parsed.query;
+
+      const keyRefusal = limits.perKey(keyId, n, now);
+      if (keyRefusal !== null) return tooMany(reply, keyRefusal);
+
       let draw: Draw | Promise<Draw>;
       try {
-        draw = drawEntropy(supervisor, n);
+        draw = drawEntropy(supervisor, n, fmt);
       } catch (err) {
-        reply.send(refusal(reply, err));
-        return;
+        return unavailable(reply, err);
       }
       // Bytes already in the pool are answered synchronously; only a request that must wait for the core
       // pays for a promise.
       if (draw instanceof Promise) {
         return draw.then(
-          (ready) => answer(request, reply, fmt, ready),
-          (err: unknown) => refusal(reply, err),
+          (ready) => answer(request, reply, n, ready),
+          (err: unknown) => unavailable(reply, err),
         );
       }
-      reply.send(answer(request, reply, fmt, draw));
+      return answer(request, reply, n, draw);
     },
   );
   done();

@@ -1,5 +1,7 @@
+import type { Encoding } from '../core/entropy.js';
+
 /** The query of GET /random, validated purely: every answer to bad input is a 400 that says what is wrong. */
-export const FORMATS = ['raw', 'hex', 'base64'] as const;
+export const FORMATS = ['raw', 'hex', 'base64'] as const satisfies readonly Encoding[];
 export type Format = (typeof FORMATS)[number];
 
 export interface RandomQuery {
@@ -12,20 +14,21 @@ export type QueryResult = { ok: true; query: RandomQuery } | { ok: false; detail
 const KNOWN = new Set(['n', 'fmt', 'key']);
 const SHOWN_UNKNOWN = 5;
 const SHOWN_NAME_LENGTH = 40;
+const ZERO = 0x30;
+const NINE = 0x39;
 
 export function parseRandomQuery(query: Readonly<Record<string, unknown>>, maxBytes: number): QueryResult {
   const problems: string[] = [];
   const unknown = Object.keys(query).filter((name) => !KNOWN.has(name));
   if (unknown.length > 0) problems.push(describeUnknown(unknown));
 
-  const nRange = `an integer from 1 to ${maxBytes}`;
   const n = query.n;
   let bytes = 0;
-  if (n === undefined) problems.push(`n is required: ${nRange}`);
+  if (n === undefined) problems.push(`n is required: ${describeRange(maxBytes)}`);
   else if (typeof n !== 'string') problems.push('n must be given once');
   else {
-    bytes = /^[0-9]+$/.test(n) ? Number(n) : 0;
-    if (bytes < 1 || bytes > maxBytes) problems.push(`n must be ${nRange}`);
+    bytes = decimal(n);
+    if (bytes < 1 || bytes > maxBytes) problems.push(`n must be ${describeRange(maxBytes)}`);
   }
 
   const fmt = query.fmt;
@@ -37,6 +40,21 @@ export function parseRandomQuery(query: Readonly<Record<string, unknown>>, maxBy
   }
 
   return problems.length === 0 ? { ok: true, query: { n: bytes, fmt: format } } : { ok: false, detail: problems.join('; ') };
+}
+
+/** The value of a string of decimal digits only, else 0 (never in range). Cheaper than a regex and Number(). */
+function decimal(text: string): number {
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < ZERO || c > NINE) return 0;
+    value = value * 10 + (c - ZERO);
+  }
+  return value;
+}
+
+function describeRange(maxBytes: number): string {
+  return `an integer from 1 to ${maxBytes}`;
 }
 
 function isFormat(value: string): value is Format {

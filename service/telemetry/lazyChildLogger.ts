@@ -17,8 +17,13 @@ export class LazyChildLogger implements FastifyBaseLogger {
     private readonly options: ChildLoggerOptions,
   ) {}
 
+  /** The pino child itself, made now if it was not yet (and its lazy ancestors with it). */
   private get logger(): FastifyBaseLogger {
-    return (this.made ??= this.parent.child(this.bindings, this.options));
+    if (this.made === null) {
+      const parent = this.parent instanceof LazyChildLogger ? this.parent.logger : this.parent;
+      this.made = parent.child(this.bindings, this.options);
+    }
+    return this.made;
   }
 
   get level(): string {
@@ -58,10 +63,18 @@ export class LazyChildLogger implements FastifyBaseLogger {
   }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.logger.child(bindings, options);
+    return new LazyChildLogger(this, bindings, options ?? {});
   }
 }
 
-export function lazyChildLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  return new LazyChildLogger(logger, bindings, options);
+/**
+ * The logger to give Fastify: the process's logger, whose children are lazy. Fastify derives its own logger
+ * from it with child() and each request's logger from that, with child() again (a custom childLoggerFactory
+ * could do the same, but Fastify then checks every logger it returns for the seven methods, on every request).
+ */
+export function withLazyChildren(logger: FastifyBaseLogger): FastifyBaseLogger {
+  // The way pino makes its own children: a new object whose prototype is the parent.
+  const root = Object.create(logger) as FastifyBaseLogger;
+  root.child = (bindings, options) => new LazyChildLogger(logger, bindings, options ?? {});
+  return root;
 }

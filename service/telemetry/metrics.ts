@@ -41,14 +41,15 @@ export function createMetrics(serviceName: string, version: string, sources: Met
   });
   const meter = provider.getMeter('r4-service', version);
 
-  // Per-request counts are kept in plain numbers and read by observable counters at scrape time: an SDK
-  // counter.add() with attributes costs microseconds on every request, a Map update costs nanoseconds.
-  const requestCounts = new Map<string, { attributes: { route: string; status: string }; count: number }>();
+  // Per-request counts and latencies are kept in plain numbers by route, then status, and read at scrape
+  // time: an SDK counter.add() with attributes costs microseconds on every request, two Map lookups cost
+  // nanoseconds. Routes are the few registered paths (or "unmatched") and statuses a few codes: the maps stay small.
+  const routes = new Map<string, RouteStats>();
   const bytesBySource: Record<EntropySourceName, number> = { core: 0, fallback: 0 };
   meter
     .createObservableCounter('r4_http_requests', { description: 'HTTP requests answered, by route and status' })
     .addCallback((result) => {
-      for (const { attributes, count } of requestCounts.values()) result.observe(count, attributes);
+      for (const { byStatus } of routes.values()) for (const { attributes, count } of byStatus.values()) result.observe(count, attributes);
     });
   meter
     .createObservableCounter('r4_random_bytes_served', { description: 'Random bytes served, by source (core or fallback)' })
@@ -75,22 +76,20 @@ export function createMetrics(serviceName: string, version: string, sources: Met
     .createObservableCounter('r4_core_reseeds', { description: 'DRBG reseeds reported by the running core' })
     .addCallback((result) => result.observe(sources.snapshot().core.counters?.reseeds ?? 0));
 
-  // Routes are the few registered paths (or "unmatched") and statuses a few codes: these maps stay small.
-  const latency = new Map<string, RouteLatency>();
   const startTime = hrTimeOf(Date.now());
 
   return {
     requestFinished(route, status, seconds) {
-      const key = `${route} ${status}`;
-      const entry = requestCounts.get(key);
-      if (entry === undefined) requestCounts.set(key, { attributes: { route, status: String(status) }, count: 1 });
-      else entry.count += 1;
-      let histogram = latency.get(route);
-      if (histogram === undefined) {
-        histogram = { attributes: { route }, counts: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0), sum: 0, count: 0, min: Infinity, max: -Infinity };
-        latency.set(route, histogram);
+      let stats = routes.get(route);
+      if (stats === undefined) {
+        const latency = { attributes: { route }, counts: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0), sum: 0, count: 0, min: Infinity, max: -Infinity };
+        stats = { byStatus: new Map(), latency };
+        routes.set(route, stats);
       }
-      recordLatency(histogram, seconds);
+      const requests = stats.byStatus.get(status);
+      if (requests === undefined) stats.byStatus.set(status, { attributes: { route, status: String(status) }, count: 1 });
+      else requests.count += 1;
+      recordLatency(stats.latency, seconds);
     },
     bytesServed(n, source) {
       bytesBySource[source] += n;
@@ -103,11 +102,16 @@ export function createMetrics(serviceName: string, version: string, sources: Met
     },
     async render() {
       const { resourceMetrics } = await exporter.collect();
-      resourceMetrics.scopeMetrics[0]?.metrics.push(latencyMetric(latency, startTime));
+      resourceMetrics.scopeMetrics[0]?.metrics.push(latencyMetric(routes, startTime));
       return serializer.serialize(resourceMetrics);
     },
     shutdown: () => provider.shutdown(),
   };
+}
+
+interface RouteStats {
+  byStatus: Map<number, { attributes: { route: string; status: string }; count: number }>;
+  latency: RouteLatency;
 }
 
 interface RouteLatency {
@@ -135,13 +139,13 @@ function recordLatency(histogram: RouteLatency, seconds: number): void {
  * They are aggregated here rather than by an SDK histogram because histogram.record() hashes its attributes
  * on every call: about 3 µs per request, more than any other part of the request's bookkeeping.
  */
-function latencyMetric(latency: ReadonlyMap<string, RouteLatency>, startTime: HrTime): HistogramMetricData {
+function latencyMetric(routes: ReadonlyMap<string, RouteStats>, startTime: HrTime): HistogramMetricData {
   const endTime = hrTimeOf(Date.now());
   return {
     descriptor: { name: 'r4_http_request_duration_seconds', description: 'Time from request to answer, by route', unit: 's', valueType: ValueType.DOUBLE },
     aggregationTemporality: AggregationTemporality.CUMULATIVE,
     dataPointType: DataPointType.HISTOGRAM,
-    dataPoints: [...latency.values()].map((histogram) => ({
+    dataPoints: [...routes.values()].map(({ latency: histogram }) => ({
       startTime,
       endTime,
       attributes: histogram.attributes,

@@ -1,4 +1,4 @@
-import { loggableQuery, pathOf } from './requestLog.js';
+import { loggableQuery, pathLength } from './requestLog.js';
 
 describe('loggableQuery', () => {
   it('redacts the key and keeps the rest', () => {
@@ -25,9 +25,9 @@ describe('loggableQuery', () => {
   });
 });
 
-describe('pathOf', () => {
+describe('pathLength', () => {
   it('drops the query string', () => {
-    expect(pathOf('/random?n=1&key=secret')).toBe('/random');
-    expect(pathOf('/version')).toBe('/version');
+    expect(pathLength('/random?n=1&key=secret')).toBe('/random'.length);
+    expect(pathLength('/version')).toBe('/version'.length);
   });
 });

@@ -1,7 +1,8 @@
 // `npm run cluster -- up|down`: the test cluster for people. `up` starts it in the background (once: a
-// second `up` finds the running one), with the EntropyAppliance CRD installed and the r4 operator running
-// (as a local process, with its own ServiceAccount's RBAC), and prints the shell lines that point kubectl
-// and helm at it, so `eval "$(npm run -s cluster -- up)"` works; `down` stops it and removes everything.
+// second `up` finds the running one): a control plane and a node whose kubelet runs pods as local
+// processes, with Services reachable from pods. r4 itself goes in as users install it: `helm install` of
+// charts/r4 (README). It prints the shell lines that point kubectl and helm at the cluster, so
+// `eval "$(npm run -s cluster -- up)"` works; `down` stops it and removes everything.
 // Progress and errors go to stderr; stdout carries only the export lines.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,8 +14,6 @@ import { startCluster } from './cluster.js';
 import { tailOfFile } from './log-tail.js';
 import { alive } from './leftovers.js';
 import { reclaimAbandonedSlots } from './pod-network.js';
-import { clientsFor } from './jest-cluster.js';
-import { installCrd, installOperatorAccess, startOperator } from '../operator/operator-harness.js';
 
 // The name must start with r4-cluster-: abandoned-slot reclaiming only removes directories named so.
 const stateDir = process.env.R4_CLUSTER_STATE_DIR ?? join(tmpdir(), `r4-cluster-up-${process.getuid?.() ?? 0}`);
@@ -104,13 +103,6 @@ async function up(): Promise<void> {
 /** The background process: runs the cluster until SIGTERM/SIGINT, whose handlers (cluster.ts) tear it down. */
 async function serve(): Promise<void> {
   const cluster = await startCluster({ dir: stateDir });
-  const clients = clientsFor(cluster.kc);
-  await installCrd(clients);
-  const operator = await startOperator(cluster, await installOperatorAccess(cluster, clients), 'r4-operator-local', {
-    R4_DEFAULT_IMAGE: 'r4:local',
-    LOG_LEVEL: 'info',
-  });
-  say(`r4 operator running (pid ${operator.process.pid}); its log: ${operator.process.logFile}`);
   writeFileSync(readyFile, `${cluster.kubeconfigPath}\n`);
   say(`ready: KUBECONFIG=${cluster.kubeconfigPath}`);
   // Stay up until a signal arrives.

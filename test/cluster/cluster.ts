@@ -2,13 +2,16 @@
 // Whatever happens (a failed start, a failing test, SIGINT/SIGTERM, even SIGKILL of its owner) it is torn
 // down: processes stopped, namespaces and bridge removed, its directory deleted.
 import { KubeConfig } from '@kubernetes/client-node';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pinnedVersions, binaryDir, type PinnedVersions } from './binaries.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { processRuntime, type ContainerRuntime, type RuntimeKind } from './kubelet/container-runtime.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
+import { PodmanRuntime } from './kubelet/podman-runtime.js';
 import { PodNetwork } from './pod-network.js';
+import { ServiceNetwork } from './service-network.js';
 import { armTeardownGuard } from './teardown-guard.js';
 
 export interface ClusterOptions {
@@ -16,6 +19,11 @@ export interface ClusterOptions {
   nodes?: string[];
   /** Working directory (created, and removed on stop); default a fresh r4-cluster-* under the temp dir. */
   dir?: string;
+  /**
+   * How the kubelet runs containers: 'process' (local programs, see kubelet/programs.ts) or 'podman' (the
+   * images scripts/image/build.sh builds, see kubelet/podman-runtime.ts). Default: $R4_KUBELET_RUNTIME, else 'process'.
+   */
+  runtime?: RuntimeKind;
 }
 
 export interface LocalCluster {
@@ -28,6 +36,8 @@ export interface LocalCluster {
   binDir: string;
   network: PodNetwork;
   nodes: string[];
+  /** What runs the pods' containers: kind 'process', or 'podman' (a PodmanRuntime). */
+  runtime: ContainerRuntime;
   /** Stops kube-apiserver and starts it again on the same address, as an upgrade or a crash would. */
   restartApiServer(): Promise<void>;
   stop(): Promise<void>;
@@ -56,8 +66,15 @@ function installSignalHandlers(): void {
   }
 }
 
+function runtimeKind(options: ClusterOptions): RuntimeKind {
+  const kind = options.runtime ?? (process.env.R4_KUBELET_RUNTIME || 'process');
+  if (kind !== 'process' && kind !== 'podman') throw new Error(`unknown kubelet runtime "${kind}" (R4_KUBELET_RUNTIME): use process or podman`);
+  return kind;
+}
+
 export async function startCluster(options: ClusterOptions = {}): Promise<LocalCluster> {
   installSignalHandlers();
+  const kind = runtimeKind(options);
   const versions = pinnedVersions();
   const nodes = options.nodes ?? ['r4-node-1'];
   let dir: string;
@@ -76,11 +93,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   }
   const guard = armTeardownGuard({ slot: network.slot, ownerPid: process.pid, dir });
   let controlPlane: ControlPlane | undefined;
+  let services: ServiceNetwork | undefined;
+  let runtime: ContainerRuntime | undefined;
   const kubelets: FakeKubelet[] = [];
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await Promise.all(kubelets.map((k) => k.stop()));
+      await runtime?.close();
+      await services?.stop();
       await controlPlane?.stop();
       await network.destroy();
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
@@ -93,8 +114,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     const kc = new KubeConfig();
     kc.loadFromFile(controlPlane.kubeconfigPath);
     const logDir = join(dir, 'logs');
+    const serviceLog = join(logDir, 'service-network.log');
+    services = await ServiceNetwork.start(kc, network.gateway, new URL(kc.getCurrentCluster()?.server ?? ''), (line) =>
+      appendFileSync(serviceLog, `${new Date().toISOString()} ${line}\n`),
+    );
+    const runtimeLog = join(logDir, 'container-runtime.log');
+    runtime =
+      kind === 'podman'
+        ? await PodmanRuntime.create({ clusterDir: dir, log: (line) => appendFileSync(runtimeLog, `${new Date().toISOString()} ${line}\n`) })
+        : processRuntime;
     for (const nodeName of nodes) {
-      kubelets.push(await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, logDir }));
+      kubelets.push(await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, services, logDir, runtime }));
     }
     return {
       dir,
@@ -104,6 +134,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       binDir: binaryDir(versions),
       network,
       nodes,
+      runtime,
       restartApiServer: () => (controlPlane as ControlPlane).restartApiServer(),
       stop,
     };

@@ -1,13 +1,15 @@
 // What a cluster could leave behind on this machine, looked up from the kernel's point of view, so a
 // test can assert that teardown left nothing: live processes, network namespaces, links, the directory.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { bridgePrefix, hostVethPrefix, listNetns, netnsPrefix } from './pod-network.js';
+import { bridgePrefix, hostVethPrefix, listNetns, netnsEtcDir, netnsPrefix } from './pod-network.js';
 import { execFileSync } from 'node:child_process';
 
 export interface Leftovers {
   processes: string[];
   netns: string[];
   links: string[];
+  /** Per-namespace /etc directories (a pod's hosts file). */
+  etc: string[];
   dir: boolean;
 }
 
@@ -48,8 +50,9 @@ export async function findLeftovers(cluster: { dir: string; slot: number; pids: 
     ],
     netns: (await listNetns()).filter((ns) => ns.startsWith(`${netnsPrefix}${cluster.slot}-`)),
     links,
+    etc: existsSync(netnsEtcDir) ? readdirSync(netnsEtcDir).filter((name) => name.startsWith(`${netnsPrefix}${cluster.slot}-`)) : [],
     dir: existsSync(cluster.dir),
   };
 }
 
-export const nothingLeft: Leftovers = { processes: [], netns: [], links: [], dir: false };
+export const nothingLeft: Leftovers = { processes: [], netns: [], links: [], etc: [], dir: false };

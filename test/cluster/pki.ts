@@ -56,7 +56,7 @@ export async function createPki(dir: string): Promise<ClusterPki> {
   await Promise.all([
     // 10.0.0.1 is the `kubernetes` Service address in --service-cluster-ip-range below.
     signed(pki.apiserverKey, pki.apiserverCert, '/CN=kube-apiserver', [
-      'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default',
+      'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
       'extendedKeyUsage=serverAuth',
     ]),
     signed(pki.adminKey, pki.adminCert, '/O=system:masters/CN=r4-cluster-admin', ['extendedKeyUsage=clientAuth']),

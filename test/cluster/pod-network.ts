@@ -7,7 +7,8 @@
 // records its owner's pid and directory in its alias, so a slot left behind by a killed owner is
 // reclaimed, with everything in it, by the next cluster that needs one.
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -18,6 +19,8 @@ export const bridgePrefix = 'r4br';
 export const netnsPrefix = 'r4-';
 export const hostVethPrefix = 'r4h';
 const aliasTag = 'r4-cluster';
+/** Where `ip netns exec` finds a namespace's own /etc files (service-network.ts writes its hosts file). */
+export const netnsEtcDir = '/etc/netns';
 
 /** The slot's subnet base as a 32-bit number: 10.244.(16*slot).0. */
 function slotBase(slot: number): number {
@@ -106,6 +109,16 @@ function slotNetnsPrefix(slot: number): string {
 async function removeSlot(slot: number): Promise<void> {
   for (const ns of await listNetns()) {
     if (ns.startsWith(slotNetnsPrefix(slot))) await ip(['netns', 'delete', ns]);
+  }
+  const etcDirs = (() => {
+    try {
+      return readdirSync(netnsEtcDir);
+    } catch {
+      return [];
+    }
+  })();
+  for (const name of etcDirs) {
+    if (name.startsWith(slotNetnsPrefix(slot))) rmSync(join(netnsEtcDir, name), { recursive: true, force: true });
   }
   await ip(['link', 'delete', `${bridgePrefix}${slot}`]).catch(() => undefined);
 }

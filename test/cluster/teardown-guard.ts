@@ -5,7 +5,7 @@
 // pipe reaches end-of-file however the owner ends. The cluster's processes need no guard: they run with
 // a parent-death signal (local-process.ts) and are gone by then.
 import { spawn } from 'node:child_process';
-import { bridgePrefix, netnsPrefix, renderAlias } from './pod-network.js';
+import { bridgePrefix, netnsEtcDir, netnsPrefix, renderAlias } from './pod-network.js';
 
 // Runs with: $1 slot, $2 the bridge alias proving the slot is still ours, $3 directory.
 const guardScript = `
@@ -15,6 +15,7 @@ read -r word || true
 if ip -o link show "${bridgePrefix}$1" 2>/dev/null | grep -qF "alias $2"; then
   for ns in $(ip netns list | awk '{print $1}' | grep "^${netnsPrefix}$1-"); do ip netns delete "$ns"; done
   ip link delete "${bridgePrefix}$1"
+  rm -rf "${netnsEtcDir}/${netnsPrefix}$1-"*
 fi
 rm -rf "$3" 2>/dev/null || { sleep 1; rm -rf "$3"; }
 `;

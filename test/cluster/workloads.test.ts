@@ -2,16 +2,20 @@
 // their pod IPs, readiness gates hold pods back until their condition is True, and deleting a
 // Deployment garbage-collects its pods and stops their processes.
 import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { Clients } from './jest-cluster.js';
 import { useLocalCluster } from './jest-cluster.js';
 import { alive } from './leftovers.js';
-import { listNetns } from './pod-network.js';
+import { listNetns, netnsEtcDir } from './pod-network.js';
 import { waitFor } from './wait-for.js';
 
 const local = useLocalCluster();
+const run = promisify(execFile);
 
 /** GET against a pod address (inside a namespace the harness made); resolves with status and body. */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -200,11 +204,75 @@ local.test('deleting a Deployment garbage-collects its pods and stops their proc
   await waitFor(
     async () => {
       const left = (await listNetns()).filter((ns) => podNetns.includes(ns));
-      return { ok: left.length === 0, state: left };
+      const etc = podNetns.filter((ns) => existsSync(join(netnsEtcDir, ns)));
+      return { ok: left.length === 0 && etc.length === 0, state: { netns: left, etc } };
     },
     10_000,
-    `the pods' network namespaces ${podNetns.join(', ')} to be removed`,
+    `the pods' network namespaces ${podNetns.join(', ')} and their /etc files to be removed`,
   );
+});
+
+/**
+ * Runs a script with node inside a pod's network namespace, as a process of that pod would run. Not
+ * synchronously: the API server relay lives in this process and must keep running meanwhile.
+ */
+async function inPodNetns(pid: number, script: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  const netns = execFileSync('ip', ['netns', 'identify', String(pid)], { encoding: 'utf8' }).trim();
+  try {
+    const { stdout, stderr } = await run('ip', ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', script], { timeout: 20_000 });
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { status: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+local.test('pods reach Services by name and ClusterIP, spread over ready endpoints, and the API server through the kubernetes Service', async ({ cluster, clients, namespace }) => {
+  await clients.apps.createNamespacedDeployment({ namespace, body: deployment('web', 'echo-server', 2) });
+  await clients.core.createNamespacedService({ namespace, body: service('web') });
+  await clients.core.createNamespacedService({ namespace, body: service('nobody') });
+  const pods = await readyPods(clients, namespace, 'web', 2);
+  const clusterIP = (await clients.core.readNamespacedService({ name: 'web', namespace })).spec?.clusterIP;
+  // The EndpointSlice controller works asynchronously: wait until both pods are listed.
+  await waitFor(
+    async () => {
+      const slices = await clients.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: 'kubernetes.io/service-name=web' });
+      const addresses = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses);
+      return { ok: addresses.length === 2, state: addresses };
+    },
+    30_000,
+    'both web pods in the EndpointSlice',
+  );
+
+  const served = await inPodNetns(
+    pidOf(pods[0] as V1Pod),
+    // A new connection per request (agent: false): the NAT choice is made once per connection.
+    `import { get } from 'node:http';
+     const text = (url) => new Promise((resolve, reject) =>
+       get(url, { agent: false }, (res) => { let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => resolve(body.trim())); }).on('error', reject));
+     const names = new Set();
+     for (let i = 0; i < 40; i++) names.add(await text('http://web.${namespace}.svc/'));
+     console.log(JSON.stringify({ names: [...names].sort(), byIP: await text('http://${clusterIP}/'), short: await text('http://web/') }));`,
+  );
+  expect(served).toMatchObject({ status: 0 });
+  const answer = JSON.parse(served.stdout) as { names: string[]; byIP: string; short: string };
+  expect(answer.names).toEqual(pods.map((p) => `hello from ${p.metadata?.name}`).sort());
+  expect(answer.byIP).toMatch(/^hello from web-/);
+  expect(answer.short).toMatch(/^hello from web-/);
+
+  // No ready endpoint: refused at once, not a hang.
+  const refused = await inPodNetns(pidOf(pods[0] as V1Pod), `fetch('http://nobody.${namespace}.svc/').then(() => console.log('answered'), (e) => console.log(e.cause?.code))`);
+  expect(refused.stdout.trim()).toBe('ECONNREFUSED');
+
+  // The kubernetes Service leads to the API server, whose certificate names its ClusterIP.
+  const ca = readFileSync(cluster.kc.getCurrentCluster()?.caFile ?? '').toString('base64');
+  const api = await inPodNetns(
+    pidOf(pods[1] as V1Pod),
+    `import { get } from 'node:https';
+     get('https://kubernetes.default.svc/readyz', { agent: false, ca: Buffer.from('${ca}', 'base64') }, (res) => { console.log(res.statusCode); res.resume(); }).on('error', (e) => console.log(e.message));`,
+  );
+  expect(api).toMatchObject({ status: 0 });
+  expect(api.stdout.trim()).toMatch(/^(200|401|403)$/);
 });
 
 local.test('a pod whose image has no local program fails with a message saying so', async ({ clients, namespace }) => {

@@ -1,10 +1,11 @@
 // podman as the image tests use it: every command goes through scripts/image/podman.sh, so tests, people
 // and build.sh share r4's own storage and settings and never the host's.
+// It also runs compiled, from dist/ (the cluster harness's podman runtime under `npm run cluster`).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../cluster/repo-paths.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { repoRoot };
 export const podmanScript = path.join(repoRoot, 'scripts/image/podman.sh');
 
 export interface CommandResult {

@@ -3,13 +3,15 @@
 // prove that RBAC is sufficient, not just admin), and operator processes to start, stop and kill.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import type { Clients } from '../cluster/jest-cluster.js';
 import type { LocalCluster } from '../cluster/cluster.js';
+import { PodmanRuntime } from '../cluster/kubelet/podman-runtime.js';
 import { startLocalProcess, type LocalProcess } from '../cluster/local-process.js';
 import { repoRoot } from '../cluster/repo-paths.js';
 import { waitFor } from '../cluster/wait-for.js';
+import { freeLoopbackPort } from '../cluster/free-port.js';
+import { localCoreSha256 } from '../cluster/kubelet/programs.js';
 
 export const OPERATOR_NAMESPACE = 'r4-system';
 
@@ -21,9 +23,28 @@ export function readManifests(relativePath: string): KubernetesObject[] {
   return (loadAllYaml(readFileSync(join(repoRoot, relativePath), 'utf8')) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => o !== null);
 }
 
-/** The core hash the local build carries: the operator's default, as the chart's is its image's. */
-export function localCoreSha256(): string {
-  return (JSON.parse(readFileSync(join(repoRoot, 'native/build/manifest.json'), 'utf8')) as { core_sha256: string }).core_sha256;
+/** The entropy service image pods run in a cluster, as the operator's defaults name it and the kubelet reports it. */
+export interface EntropyImage {
+  /** The operator's R4_DEFAULT_IMAGE. */
+  image: string;
+  /** containerStatuses[].imageID of its pods. */
+  imageID: string;
+  /** The hash of the core it carries: the operator's R4_DEFAULT_CORE_SHA256. */
+  coreSha256: string;
+}
+
+/**
+ * Process runtime: `r4:test`, played by this checkout's service and its local core. Podman runtime: the
+ * image scripts/image/build.sh built, its repo digest, and the core hash of its dev.r4.core.sha256 label.
+ */
+export function entropyImage(cluster: LocalCluster): EntropyImage {
+  if (cluster.runtime instanceof PodmanRuntime) {
+    const { reference, imageID, labels } = cluster.runtime.serviceImage;
+    const coreSha256 = labels['dev.r4.core.sha256'];
+    if (!coreSha256) throw new Error(`${reference} has no dev.r4.core.sha256 label; rebuild it with scripts/image/build.sh`);
+    return { image: reference, imageID, coreSha256 };
+  }
+  return { image: 'r4:test', imageID: 'r4:test', coreSha256: localCoreSha256() };
 }
 
 async function createOrReplace(clients: Clients, object: KubernetesObject): Promise<void> {
@@ -73,14 +94,6 @@ export async function installOperatorAccess(cluster: LocalCluster, clients: Clie
   return path;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export interface OperatorProcess {
   identity: string;
   port: number;
@@ -92,7 +105,8 @@ export interface OperatorProcess {
 }
 
 export async function startOperator(cluster: LocalCluster, kubeconfigPath: string, identity: string, env: Record<string, string> = {}): Promise<OperatorProcess> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
+  const entropy = entropyImage(cluster);
   const logFile = join(cluster.dir, 'logs', `operator-${identity}.log`);
   const process_ = startLocalProcess({
     name: `operator ${identity}`,
@@ -106,8 +120,8 @@ export async function startOperator(cluster: LocalCluster, kubeconfigPath: strin
       LEASE_NAMESPACE: OPERATOR_NAMESPACE,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
-      R4_DEFAULT_IMAGE: 'r4:test',
-      R4_DEFAULT_CORE_SHA256: localCoreSha256(),
+      R4_DEFAULT_IMAGE: entropy.image,
+      R4_DEFAULT_CORE_SHA256: entropy.coreSha256,
       LOG_LEVEL: 'debug',
       ...env,
     },

@@ -1,4 +1,4 @@
-// The README's "On a local Kubernetes cluster" commands, run exactly as written (in a state directory of
+// The README's "On Kubernetes" commands, run exactly as written (in a state directory of
 // their own, so a cluster a person has running is not touched): they must keep working.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,17 +19,21 @@ export function readmeBlock(heading: string): string {
   return block;
 }
 
-test('the README: cluster up, apply the example, it is attested, cluster down', async () => {
-  const block = readmeBlock('## On a local Kubernetes cluster');
-  expect(block).toContain('kubectl apply -f examples/appliance.yaml');
+test('the README: cluster up, helm install, attested, helm test through the Service, a tampered pod cordoned, uninstall, cluster down', async () => {
+  const block = readmeBlock('## On Kubernetes');
+  expect(block).toContain('helm install r4 charts/r4');
   const env = { ...process.env, R4_CLUSTER_STATE_DIR: join(tmpdir(), `r4-cluster-readme-${randomBytes(4).toString('hex')}`) };
   try {
-    const { stdout, stderr } = await run('bash', ['-euo', 'pipefail', '-c', block], { cwd: repoRoot, env, timeout: 400_000 });
+    const { stdout, stderr } = await run('bash', ['-euo', 'pipefail', '-c', block], { cwd: repoRoot, env, timeout: 600_000 });
+    expect(stdout).toContain('STATUS: deployed');
     expect(stdout).toContain('entropyappliance.r4.dev/demo condition met');
     expect(stdout).toMatch(/^demo\s+2\s+2\s+0\s+True\s/m);
-    expect(stdout).toMatch(/Verdict:\s+Attested/);
+    expect(stdout.match(/Phase:\s+Succeeded/g)).toHaveLength(2);
+    expect(stdout).toMatch(/^demo\s+\d+\s+2\s+1\s+True\s/m);
+    expect(stdout).toMatch(/HashMismatch.*core sha256/);
+    expect(stdout).toContain('release "r4" uninstalled');
     expect(stderr).toContain('stopped; nothing left behind');
   } finally {
     await run(process.execPath, [join(repoRoot, 'dist/test/cluster/cli.js'), 'down'], { env }).catch(() => undefined);
   }
-}, 420_000);
+}, 660_000);

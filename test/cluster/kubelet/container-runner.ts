@@ -1,14 +1,20 @@
-// One container of a pod, run as a local process inside the pod's network namespace: start (mapping the
-// image to a local program and building its env), readiness probing, restarts by restartPolicy with a
-// bounded backoff, and stop. It keeps the V1ContainerStatus the kubelet would report.
-import { constants } from 'node:os';
+// One container of a pod, run by the cluster's container runtime (container-runtime.ts: a local process
+// inside the pod's network namespace; podman-runtime.ts: a podman container in that namespace): start
+// (resolving the image and building its env), readiness probing, restarts by restartPolicy with a bounded
+// backoff, and stop. It keeps the V1ContainerStatus the kubelet would report.
 import { join } from 'node:path';
 import type { V1Container, V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { startLocalProcess, type LocalProcess, type ProcessExit } from '../local-process.js';
 import { containerEnv, referencedSources, type EnvSources } from './container-env.js';
+import {
+  isStartFailure,
+  processRuntime,
+  type ContainerExit,
+  type ContainerRuntime,
+  type RunnableImage,
+  type RunningContainer,
+  type StartFailure,
+} from './container-runtime.js';
 import { runProbe } from './probe.js';
-import { programFor, unmappedImageMessage } from './programs.js';
-import { envWithMounts } from './volumes.js';
 
 export interface ContainerContext {
   netns: string;
@@ -24,6 +30,8 @@ export interface ContainerContext {
   /** Tells the kubelet that this container's status changed. */
   changed(): void;
   log(line: string): void;
+  /** Runs the container; the process runtime when not given. */
+  runtime?: ContainerRuntime;
 }
 
 // Restarts and retries back off from 1 s to 30 s: the kubelet uses 10 s to 5 min, which would make
@@ -32,7 +40,9 @@ const backoffMs = (attempt: number) => Math.min(1000 * 2 ** attempt, 30_000);
 
 export class ContainerRunner {
   status: V1ContainerStatus;
-  private process: LocalProcess | undefined;
+  private container: RunningContainer | undefined;
+  // A start in flight (image lookup, env, the runtime's start): stop() waits for it.
+  private starting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   // Bumped on every start and stop, so callbacks of an earlier run are ignored.
   private run = 0;
@@ -72,13 +82,28 @@ export class ContainerRunner {
   }
 
   /** Starts the container; never rejects: every failure becomes a waiting state (and a retry where useful). */
-  async start(): Promise<void> {
-    const run = ++this.run;
+  start(): Promise<void> {
+    const starting = this.startOnce(++this.run);
+    this.starting = starting;
+    void starting.then(() => {
+      if (this.starting === starting) this.starting = undefined;
+    });
+    return starting;
+  }
+
+  private async startOnce(run: number): Promise<void> {
+    const runtime = this.context.runtime ?? processRuntime;
     const image = this.spec.image ?? '';
-    const program = programFor(image);
-    if (!program) {
-      // A missing mapping cannot fix itself, so unlike the kubelet's image pulls this is not retried.
-      this.waiting('ErrImagePull', unmappedImageMessage(image));
+    let runnable: RunnableImage | { error: string };
+    try {
+      runnable = await runtime.image(image);
+    } catch (error) {
+      runnable = { error: `could not look up the image: ${String(error)}` };
+    }
+    if (run !== this.run) return;
+    if ('error' in runnable) {
+      // A missing image cannot appear by itself here (nothing is pulled), so unlike the kubelet's pulls this is not retried.
+      this.waiting('ErrImagePull', runnable.error);
       return;
     }
     const pod = this.context.pod();
@@ -93,41 +118,52 @@ export class ContainerRunner {
     }
     if (run !== this.run) return;
     const env = containerEnv(pod, this.spec, sources);
-    const launch = 'error' in env ? env : program.launch(this.spec, envWithMounts(this.spec, this.context.volumeDirs, env.env), this.context.podDir);
-    if ('error' in launch) {
-      this.waiting('error' in env ? 'CreateContainerConfigError' : 'CreateContainerError', launch.error);
+    if ('error' in env) {
+      this.waiting('CreateContainerConfigError', env.error);
       this.schedule(backoffMs(this.retries++), () => void this.start());
       return;
     }
     const meta = pod.metadata ?? {};
     const logFile = join(this.context.logDir, `${meta.namespace}_${meta.name}_${this.spec.name}.log`);
-    let process_: LocalProcess;
+    let started: RunningContainer | StartFailure;
     try {
-      process_ = startLocalProcess({
-        name: `${this.podLabel}/${this.spec.name}`,
-        argv: ['ip', 'netns', 'exec', this.context.netns, ...launch.argv],
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOSTNAME: meta.name ?? '', ...launch.env },
-        cwd: launch.cwd,
+      started = await runnable.start({
+        pod,
+        container: this.spec,
+        env: env.env,
+        netns: this.context.netns,
+        podDir: this.context.podDir,
+        volumeDirs: this.context.volumeDirs,
         logFile,
+        attempt: this.status.restartCount,
       });
     } catch (error) {
-      this.waiting('CreateContainerError', (error as Error).message);
+      started = { reason: 'CreateContainerError', message: String(error) };
+    }
+    if (isStartFailure(started)) {
+      if (run !== this.run) return;
+      this.waiting(started.reason, started.message);
       this.schedule(backoffMs(this.retries++), () => void this.start());
       return;
     }
-    this.process = process_;
+    if (run !== this.run) {
+      // Stopped while it was starting: it must not outlive the stop.
+      await started.stop(0);
+      return;
+    }
+    this.container = started;
     this.retries = 0;
-    const startedAt = new Date();
+    const startedAt = started.startedAt;
     const probe = this.spec.readinessProbe;
     this.status = {
       ...this.status,
-      imageID: image,
-      containerID: `local-process://${process_.pid}`,
+      imageID: started.imageID,
+      containerID: started.containerID,
       started: true,
       ready: !probe,
       state: { running: { startedAt } },
     };
-    void process_.exited.then((exit) => this.exited(run, startedAt, exit));
+    void started.exited.then((exit) => this.exited(run, startedAt, exit, logFile));
     if (probe) {
       this.probeSuccesses = 0;
       this.probeFailures = 0;
@@ -157,20 +193,20 @@ export class ContainerRunner {
     this.schedule((probe.periodSeconds ?? 10) * 1000, () => void this.probe(run));
   }
 
-  private exited(run: number, startedAt: Date, exit: ProcessExit): void {
+  private exited(run: number, startedAt: Date, exit: ContainerExit, logFile: string): void {
     if (run !== this.run) return;
     clearTimeout(this.timer);
-    const exitCode = exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
+    const exitCode = exit.exitCode;
     const terminated: V1ContainerStateTerminated = {
       exitCode,
-      reason: exitCode === 0 ? 'Completed' : 'Error',
+      reason: exit.reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
       startedAt,
       finishedAt: new Date(),
       containerID: this.status.containerID,
-      ...(exit.signal ? { signal: constants.signals[exit.signal] } : {}),
+      ...(exit.signal !== undefined ? { signal: exit.signal } : {}),
     };
-    this.context.log(`${this.podLabel} container ${this.spec.name} exited with code ${exitCode}; its output is in ${this.process?.logFile}`);
-    this.process = undefined;
+    this.context.log(`${this.podLabel} container ${this.spec.name} exited with code ${exitCode}; its output is in ${logFile}`);
+    this.container = undefined;
     const policy = this.context.pod().spec?.restartPolicy ?? 'Always';
     const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
     if (!restart) {
@@ -200,12 +236,14 @@ export class ContainerRunner {
     });
   }
 
-  /** Stops the process (SIGTERM, SIGKILL after graceMs) and any pending restart or probe. */
+  /** Stops the container (SIGTERM, SIGKILL after graceMs), a start in flight, and any pending restart or probe. */
   async stop(graceMs: number): Promise<void> {
     this.run++;
     clearTimeout(this.timer);
-    const running = this.process;
-    this.process = undefined;
+    // A start in flight sees the new run and stops what it started.
+    await this.starting;
+    const running = this.container;
+    this.container = undefined;
     if (running) await running.stop(graceMs);
   }
 }

@@ -17,7 +17,9 @@ import {
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PodNetwork } from '../pod-network.js';
+import type { ServiceNetwork } from '../service-network.js';
 import type { EnvSources } from './container-env.js';
+import type { ContainerRuntime } from './container-runtime.js';
 import { fakeNode, registerNode, startLeaseRenewal, type LeaseRenewal } from './fake-node.js';
 import { PodRunner } from './pod-runner.js';
 import { desiredPodStatus, statusDiffers, statusPatch } from './pod-status.js';
@@ -27,8 +29,11 @@ export interface KubeletOptions {
   nodeName: string;
   kubernetesVersion: string;
   network: PodNetwork;
+  services: ServiceNetwork;
   /** Pod container logs go here; the kubelet's own log is <logDir>/kubelet-<node>.log. */
   logDir: string;
+  /** Runs the pods' containers; the process runtime when not given. */
+  runtime?: ContainerRuntime;
 }
 
 const asStrategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
@@ -128,6 +133,7 @@ export class FakeKubelet {
     if (!runner) {
       runner = new PodRunner(pod, {
         network: this.options.network,
+        services: this.options.services,
         hostIP: this.options.network.gateway,
         logDir: this.options.logDir,
         podsDir: join(this.options.logDir, '..', 'pods'),
@@ -142,6 +148,7 @@ export class FakeKubelet {
         },
         changed: () => this.enqueue(uid, pod),
         log: (line) => this.log(line),
+        runtime: this.options.runtime,
       });
       this.runners.set(uid, runner);
       this.log(`starting pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);

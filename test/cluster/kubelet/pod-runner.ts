@@ -4,13 +4,17 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { PodNetwork } from '../pod-network.js';
+import type { ServiceNetwork } from '../service-network.js';
 import type { EnvSources } from './container-env.js';
 import { ContainerRunner } from './container-runner.js';
+import type { ContainerRuntime } from './container-runtime.js';
 import type { PodObservation } from './pod-status.js';
 import { materializeVolumes } from './volumes.js';
 
 export interface PodRunnerContext {
   network: PodNetwork;
+  /** Service ClusterIPs and names inside the pod (kube-proxy and DNS stand-in). */
+  services: ServiceNetwork;
   hostIP: string;
   logDir: string;
   /** Each pod gets a directory below this one for its volumes and fixtures; removed when it stops. */
@@ -19,6 +23,8 @@ export interface PodRunnerContext {
   serviceAccountToken(namespace: string, serviceAccount: string, audience: string | undefined, expirationSeconds: number): Promise<string>;
   changed(): void;
   log(line: string): void;
+  /** Runs the containers; the process runtime when not given. */
+  runtime?: ContainerRuntime;
 }
 
 export class PodRunner {
@@ -79,6 +85,7 @@ export class PodRunner {
     }
     const sandbox = await this.context.network.addPod();
     this.netns = sandbox;
+    await this.context.services.attach(sandbox.netns, { name: this.pod.metadata?.name ?? '', namespace, ip: sandbox.ip });
     this.containers = (this.pod.spec?.containers ?? []).map(
       (spec) =>
         new ContainerRunner(spec, {
@@ -91,6 +98,7 @@ export class PodRunner {
           envSources: this.context.envSources,
           changed: this.context.changed,
           log: this.context.log,
+          runtime: this.context.runtime,
         }),
     );
     this.context.changed();
@@ -109,7 +117,10 @@ export class PodRunner {
   /** Stops every container (SIGTERM, SIGKILL after the grace period), then removes the namespace. */
   async stop(graceMs: number): Promise<void> {
     await Promise.all(this.containers.map((c) => c.stop(graceMs)));
-    if (this.netns) await this.context.network.removePod(this.netns.netns);
+    if (this.netns) {
+      await this.context.services.detach(this.netns.netns);
+      await this.context.network.removePod(this.netns.netns);
+    }
     this.netns = undefined;
     await rm(this.podDir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
+import { kubernetesServiceAddress } from '../control-plane.js';
 import { compiledDir, repoRoot } from '../repo-paths.js';
 
 export interface ContainerLaunch {
@@ -56,13 +57,62 @@ function nodeScript(relativeJs: string, sourceTs: string | undefined, env: Recor
 const withoutImagePaths = (env: Record<string, string>) =>
   Object.fromEntries(Object.entries(env).filter(([, value]) => !value.startsWith('/app/')));
 
-const entropyService: LocalProgram = {
-  image: 'r4',
-  launch: (_container, env) => nodeScript('service/main.js', undefined, withoutImagePaths(env)),
-};
-
 /** The core the local service runs: the release build of this checkout. */
 const localCore = join(repoRoot, 'native', 'build', 're4_dump');
+
+/** The core hash the local build carries: what the operator image's default stands for in process mode. */
+export const localCoreSha256 = (): string =>
+  (JSON.parse(readFileSync(join(repoRoot, 'native', 'build', 'manifest.json'), 'utf8')) as { core_sha256: string }).core_sha256;
+
+/**
+ * The script a container of r4's images runs: its command and args name one as dist/<path>.js (the
+ * images' working directory is /app, which holds dist/), else the image's default.
+ */
+function imageScript(container: V1Container, fallback: string): string {
+  const argv = [...(container.command ?? []), ...(container.args ?? [])];
+  const script = argv.find((arg) => /^(\/app\/)?dist\/.+\.js$/.test(arg));
+  return script ? script.replace(/^(\/app\/)?dist\//, '') : fallback;
+}
+
+const entropyService: LocalProgram = {
+  image: 'r4',
+  launch: (container, env) => nodeScript(imageScript(container, 'service/main.js'), undefined, withoutImagePaths(env)),
+};
+
+/** Where every pod's ServiceAccount credentials are mounted (the kube-api-access volume). */
+const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The operator as a pod. Its in-cluster configuration reads the token from serviceAccountDir, a path
+ * this process cannot have; a kubeconfig with the same server (the `kubernetes` Service, which the
+ * service network leads to the API server), CA and token file (re-read as it rotates) stands in.
+ */
+const operator: LocalProgram = {
+  image: 'r4-operator',
+  launch: (container, env, podDir) => {
+    const mount = container.volumeMounts?.find((m) => m.mountPath.replace(/\/+$/, '') === serviceAccountDir);
+    if (!mount) return { error: `the operator needs its ServiceAccount token mounted at ${serviceAccountDir} (automountServiceAccountToken must not be false)` };
+    const credentials = join(podDir, 'volumes', mount.name);
+    const kubeconfig = join(podDir, 'kubeconfig');
+    const server = `https://${kubernetesServiceAddress}:443`;
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'in-cluster', cluster: { server, 'certificate-authority': join(credentials, 'ca.crt') } }],
+        users: [{ name: 'pod', user: { 'auth-provider': { name: 'tokenFile', config: { tokenFile: join(credentials, 'token') } } } }],
+        contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'pod' } }],
+        'current-context': 'in-cluster',
+      }),
+      { mode: 0o600 },
+    );
+    // The operator image's own env names the core of its build; here that is the local build's.
+    const imageEnv = { R4_DEFAULT_CORE_SHA256: localCoreSha256() };
+    return nodeScript(imageScript(container, 'operator/main.js'), undefined, { ...imageEnv, ...env, KUBECONFIG: kubeconfig });
+  },
+};
+
 
 /**
  * Fixture: an entropy core whose self-test never answers (it sleeps on --selftest and is the real core
@@ -107,7 +157,7 @@ const echoServer: LocalProgram = {
     nodeScript('test/cluster/programs/echo-server.js', 'test/cluster/programs/echo-server.ts', env),
 };
 
-const programs = [entropyService, tamperedCore, hangingSelftest, echoServer];
+const programs = [entropyService, operator, tamperedCore, hangingSelftest, echoServer];
 
 export function programFor(image: string): LocalProgram | undefined {
   const name = imageName(image);

@@ -1,0 +1,58 @@
+{{/* Names are cut to 63 characters: the limit of label values and of DNS labels. */}}
+{{- define "r4.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "r4.operatorName" -}}
+{{- printf "%s-operator" (include "r4.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "r4.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: r4
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/* Labels of the operator's objects: the common ones plus its name (instance is in both). */}}
+{{- define "r4.operatorLabels" -}}
+{{ include "r4.labels" . }}
+app.kubernetes.io/name: r4-operator
+{{- end -}}
+
+{{- define "r4.operatorSelectorLabels" -}}
+app.kubernetes.io/name: r4-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "r4.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "r4.operatorName" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* An image reference: repository@digest when a digest is given, else repository:tag (tag defaults to appVersion). */}}
+{{- define "r4.image" -}}
+{{- $image := index . 0 -}}
+{{- $root := index . 1 -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $image.repository (default $root.Chart.AppVersion $image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "r4.applianceName" -}}
+{{- default .Release.Name .Values.appliance.name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "r4.apiKeysSecretName" -}}
+{{- default (printf "%s-api-keys" (include "r4.applianceName" .)) .Values.appliance.apiKeys.existingSecret -}}
+{{- end -}}

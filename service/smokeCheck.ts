@@ -5,6 +5,7 @@
 // Prints one line per check; exits 0 when every check passed, 1 with the reason otherwise.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseKeysFile } from './auth/keys.js';
 
 const TIMEOUT_MS = 10_000;
 const RETRY_MS = 1000;
@@ -12,7 +13,8 @@ const RETRY_MS = 1000;
 function apiKey(env: NodeJS.ProcessEnv): string {
   if (env.R4_API_KEY) return env.R4_API_KEY;
   if (!env.R4_API_KEY_FILE) throw new Error('set R4_API_KEY or R4_API_KEY_FILE');
-  const key = readFileSync(env.R4_API_KEY_FILE, 'utf8').split('\n').map((line) => line.trim()).find((line) => line !== '');
+  // The file the service reads, read by the same rules (comments and blank lines skipped).
+  const [key] = parseKeysFile(readFileSync(env.R4_API_KEY_FILE, 'utf8')).keys;
   if (!key) throw new Error(`${env.R4_API_KEY_FILE} holds no key`);
   return key;
 }

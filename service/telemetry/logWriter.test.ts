@@ -31,6 +31,14 @@ describe('BatchedLogWriter', () => {
     expect(written()).toBe('one\ntwo\nthree\nfour\nfive\n');
   });
 
+  it('writes a lone line within its maximum delay, without waiting for the batch to fill', async () => {
+    const writer = new BatchedLogWriter(fd, 4096, 20);
+    writer.write('quiet\n');
+    expect(written()).toBe('');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(written()).toBe('quiet\n');
+  });
+
   it('keeps multi-byte characters whole', () => {
     const writer = new BatchedLogWriter(fd, 8);
     for (const line of ['é\n', '€€€€\n', '😀 ok\n']) writer.write(line);

@@ -38,6 +38,11 @@ export interface ContainerContext {
 // tests of crash recovery needlessly slow; the shape (doubling, capped) is the same.
 const backoffMs = (attempt: number) => Math.min(1000 * 2 ** attempt, 30_000);
 
+/** A container's status before anything of it runs, as the kubelet first reports it. */
+export function creatingStatus(spec: V1Container): V1ContainerStatus {
+  return { name: spec.name, image: spec.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } };
+}
+
 export class ContainerRunner {
   status: V1ContainerStatus;
   private container: RunningContainer | undefined;
@@ -54,15 +59,7 @@ export class ContainerRunner {
     private readonly spec: V1Container,
     private readonly context: ContainerContext,
   ) {
-    this.status = {
-      name: spec.name,
-      image: spec.image ?? '',
-      imageID: '',
-      ready: false,
-      started: false,
-      restartCount: 0,
-      state: { waiting: { reason: 'ContainerCreating' } },
-    };
+    this.status = creatingStatus(spec);
   }
 
   private get podLabel(): string {

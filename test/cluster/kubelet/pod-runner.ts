@@ -6,7 +6,7 @@ import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { PodNetwork } from '../pod-network.js';
 import type { ServiceNetwork } from '../service-network.js';
 import type { EnvSources } from './container-env.js';
-import { ContainerRunner } from './container-runner.js';
+import { ContainerRunner, creatingStatus } from './container-runner.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import type { PodObservation } from './pod-status.js';
 import { materializeVolumes } from './volumes.js';
@@ -39,15 +39,7 @@ export class PodRunner {
     private readonly context: PodRunnerContext,
   ) {
     this.podDir = join(context.podsDir, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
-    this.waitingStatuses = (pod.spec?.containers ?? []).map((c) => ({
-      name: c.name,
-      image: c.image ?? '',
-      imageID: '',
-      ready: false,
-      started: false,
-      restartCount: 0,
-      state: { waiting: { reason: 'ContainerCreating' } },
-    }));
+    this.waitingStatuses = (pod.spec?.containers ?? []).map(creatingStatus);
   }
 
   /** The pod as its processes see it: with the addresses a kubelet would already know. */

@@ -100,8 +100,12 @@ export function describeApplianceLifecycle(local: ClusterHandle, title: string):
     local.test('the full example is applied and attested', async ({ namespace }) => {
       await api.applyExample('examples/appliance-full.yaml', namespace);
       await api.patchSpec(namespace, 'lottery', { tolerations: [], nodeSelector: {} });
-      // The patch rolls the Deployment: wait until the pods of the first rollout have gone, too.
-      const a = await api.waitForStatus(namespace, 'lottery', '3 attested pods and no others', (x) => attested(3)(x) && x.status?.pods?.length === 3, 150_000);
+      // The patch rolls the Deployment: wait until the operator reports that rollout finished.
+      const settled = (x: Awaited<ReturnType<ApplianceApi['get']>>) => {
+        const progressing = condition(x, 'Progressing');
+        return attested(3)(x) && progressing?.reason === 'Stable' && progressing.observedGeneration === x.metadata.generation;
+      };
+      const a = await api.waitForStatus(namespace, 'lottery', '3 attested pods, the rollout of the patch finished', settled, 150_000);
       expect(a.status?.pods).toHaveLength(3);
     }, 200_000);
 

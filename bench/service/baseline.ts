@@ -5,12 +5,18 @@ import Fastify from 'fastify';
  * The ceiling the service is measured against: bare Fastify on the same machine, no logger, no hooks.
  * GET /constant answers a fixed 64-character string (what /random?n=32&fmt=hex returns);
  * GET /bytes answers crypto.randomBytes(1e6) (what /random?n=1000000 returns).
+ * GET /random answers the same constant to the service's own request (query, key header) with the service's
+ * two extra headers and does nothing else: what the request's and answer's shape alone cost, so the gap
+ * between the service and the ceiling can be split into that and the service's work.
  */
 const CONSTANT = 'f'.repeat(64);
 
 const app = Fastify({ logger: false });
 app.get('/constant', (_request, reply) => {
   reply.type('text/plain; charset=utf-8').send(CONSTANT);
+});
+app.get('/random', (_request, reply) => {
+  reply.type('text/plain; charset=utf-8').header('x-r4-mode', 'sealed').header('cache-control', 'no-store').send(CONSTANT);
 });
 app.get('/bytes', (_request, reply) => {
   reply.type('application/octet-stream').send(randomBytes(1_000_000));

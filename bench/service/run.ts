@@ -10,11 +10,13 @@ import autocannon from 'autocannon';
  *   (a) GET /random?n=32&fmt=hex with a key      vs (b) bare Fastify, constant 64-char string: req/s, a/b
  *   (c) GET /random?n=1000000 raw                 vs (d) bare Fastify, crypto.randomBytes(1e6): MB/s, c/d
  *   p99 latency of (a) and (b) at half of (a)'s peak rate.
+ * And, to split the gap between (a) and (b): (e) bare Fastify answering (a)'s very request (query, key
+ * header) with (a)'s answer shape (the constant and the service's two headers), doing none of the work.
  * Peaks are measured with wrk when it is installed (Debian package `wrk`): autocannon decodes every body
  * chunk into a string, which caps it near 70 MB/s for 1 MB bodies and would measure the client, not the
  * server. The fixed-rate latency phase uses autocannon (wrk cannot hold a rate) with raw response times.
  * Peaks are measured in alternating rounds and the median is kept, because the machine is shared and noisy.
- * Bounded: every phase has a fixed duration; the whole run takes under two minutes.
+ * Bounded: every phase has a fixed duration; the whole run takes about two minutes.
  */
 const ROUNDS = 3;
 const PEAK_SECONDS = 5;
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
       b: { url: `${b}/constant`, headers: {}, connections: CONNECTIONS },
       c: { url: `${s}/random?n=1000000`, headers, connections: BYTES_CONNECTIONS },
       d: { url: `${b}/bytes`, headers: {}, connections: BYTES_CONNECTIONS },
+      e: { url: `${b}/random?n=32&fmt=hex`, headers, connections: CONNECTIONS },
     };
     const useWrk = hasWrk();
     const peak = useWrk ? wrkPeak : autocannonLoad;
@@ -153,9 +156,9 @@ async function main(): Promise<void> {
     process.stdout.write(`peaks with ${tool}; warming up (${WARMUP_SECONDS} s per target)\n`);
     for (const target of Object.values(targets)) await peak(target.url, { ...target, seconds: WARMUP_SECONDS });
 
-    const peaks: Record<keyof typeof targets, Run[]> = { a: [], b: [], c: [], d: [] };
+    const peaks: Record<keyof typeof targets, Run[]> = { a: [], b: [], c: [], d: [], e: [] };
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const name of ['a', 'b', 'c', 'd'] as const) {
+      for (const name of ['a', 'b', 'c', 'd', 'e'] as const) {
         const run = await peak(targets[name].url, { ...targets[name], seconds: PEAK_SECONDS });
         if (run.non2xx > 0) throw new Error(`(${name}) answered ${run.non2xx} non-2xx responses or errors: the comparison is void`);
         peaks[name].push(run);
@@ -169,7 +172,8 @@ async function main(): Promise<void> {
     process.stdout.write(`fixed rate ${fmt(rate)} req/s for ${FIXED_RATE_SECONDS} s each\n`);
     const fixedA = await autocannonLoad(targets.a.url, { ...targets.a, seconds: FIXED_RATE_SECONDS, rate });
     const fixedB = await autocannonLoad(targets.b.url, { ...targets.b, seconds: FIXED_RATE_SECONDS, rate });
-    if (fixedA.non2xx + fixedB.non2xx > 0) throw new Error('non-2xx responses during the fixed-rate phase: the comparison is void');
+    const fixedE = await autocannonLoad(targets.e.url, { ...targets.e, seconds: FIXED_RATE_SECONDS, rate });
+    if (fixedA.non2xx + fixedB.non2xx + fixedE.non2xx > 0) throw new Error('non-2xx responses during the fixed-rate phase: the comparison is void');
 
     const lines = [
       '',
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
       '  service (a, c): per-IP limit, API key, query check, per-key request and byte limits, mode, bytes from the',
       '    sealed core (wiped after the write), metrics, one JSON access line (to /dev/null; formatted and written all the same)',
       '  bare Fastify (b, d), the ceiling: no logger, no hooks, no checks; (d) generates its bytes in-process (randomBytes)',
+      "  bare Fastify (e): (a)'s request and answer shape (query, key header, the same headers), none of the work",
       `r4 service benchmark (loopback; peaks: ${useWrk ? 'wrk' : 'autocannon'}, median of ${ROUNDS} rounds; fixed rate: autocannon)`,
       `(a) /random?n=32&fmt=hex + key      ${fmt(rps('a')).padStart(10)} req/s`,
       `(b) bare Fastify constant 64 chars  ${fmt(rps('b')).padStart(10)} req/s`,
@@ -186,6 +191,9 @@ async function main(): Promise<void> {
       `    c/d = ${fmt(mbps('c') / mbps('d'), 3)}   (goal >= 0.9)`,
       `p99 at ${fmt(rate)} req/s (half of (a)'s peak): (a) ${fmt(fixedA.p99Ms, 3)} ms, (b) ${fmt(fixedB.p99Ms, 3)} ms`,
       `    p99 a/b = ${fmt(fixedA.p99Ms / fixedB.p99Ms, 3)}   (goal <= 1.2)`,
+      'the gap split: the request and answer shape alone, then the service\'s work',
+      `(e) bare Fastify, (a)'s shape       ${fmt(rps('e')).padStart(10)} req/s   e/b = ${fmt(rps('e') / rps('b'), 3)}   a/e = ${fmt(rps('a') / rps('e'), 3)}`,
+      `    p99 (e) ${fmt(fixedE.p99Ms, 3)} ms   p99 e/b = ${fmt(fixedE.p99Ms / fixedB.p99Ms, 3)}   p99 a/e = ${fmt(fixedA.p99Ms / fixedE.p99Ms, 3)}`,
       '',
     ];
     process.stdout.write(lines.join('\n'));

@@ -38,11 +38,9 @@ test('helm lint passes with default and full values', async () => {
   }
 });
 
-test('default values: the operator with 2 leader-electing replicas, its RBAC, metrics Service and the CRD kept on uninstall', async () => {
+test('default values: the operator with 2 leader-electing replicas, its RBAC and metrics Service', async () => {
   const manifests = await render();
-  expect(manifests.map((m) => m.kind).sort()).toEqual(
-    ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
-  );
+  expect(manifests.map((m) => m.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort());
   const deployment = only(manifests, 'Deployment', 'r4-operator');
   expect((deployment as unknown as { spec: { replicas: number } }).spec.replicas).toBe(2);
   const spec = podSpec(deployment);
@@ -64,18 +62,15 @@ test('default values: the operator with 2 leader-electing replicas, its RBAC, me
   const metrics = only(manifests, 'Service', 'r4-operator-metrics') as unknown as { spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] } };
   expect(metrics.spec.ports).toEqual([{ name: 'http-metrics', port: 8081, targetPort: 'http-metrics' }]);
   expect((deployment as unknown as { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector.matchLabels).toEqual(metrics.spec.selector);
-
-  const crd = only(manifests, 'CustomResourceDefinition');
-  expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
-  expect(crd.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('Helm');
 });
 
-test('the chart\'s CRD is crds/ byte for byte, and renders to the same object', async () => {
+test('the chart\'s crds/ is the repository\'s crds/ byte for byte, and is what Helm installs', async () => {
   const source = readFileSync(join(repoRoot, 'crds', 'r4.dev_entropyappliances.yaml'));
-  expect(readFileSync(join(chartDir, 'files', 'r4.dev_entropyappliances.yaml')).equals(source)).toBe(true);
-  const rendered = only(await render(), 'CustomResourceDefinition');
-  const original = parse(source.toString('utf8')) as Manifest;
-  expect({ ...rendered, metadata: { name: rendered.metadata.name } }).toEqual(original);
+  expect(readFileSync(join(chartDir, 'crds', 'r4.dev_entropyappliances.yaml')).equals(source)).toBe(true);
+  const crd = parse(source.toString('utf8')) as Manifest;
+  expect(only(await render('--include-crds'), 'CustomResourceDefinition')).toEqual(crd);
+  // What the chart's notes tell users to apply before an upgrade that changes the CRD.
+  expect(parseManifests((await helm(['show', 'crds', chartDir], { home })).stdout)).toEqual([crd]);
 });
 
 test('the chart\'s RBAC grants exactly the rules of deploy/operator/rbac.yaml', async () => {
@@ -95,6 +90,8 @@ test('full values: ServiceMonitor, appliance with its key Secret, and the helm t
   expect(monitor.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', interval: '15s', scrapeTimeout: '5s' }]);
 
   const appliance = only(manifests, 'EntropyAppliance', 'lottery') as unknown as { metadata: { annotations?: Record<string, string> }; spec: Record<string, unknown> };
+  // An ordinary release resource (no hook): created, upgraded and deleted with the release.
+  expect(appliance.metadata.annotations).toBeUndefined();
   expect(appliance.spec).toEqual({
     replicas: 3,
     strictFips: true,
@@ -103,8 +100,6 @@ test('full values: ServiceMonitor, appliance with its key Secret, and the helm t
     attestation: { intervalSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, evictCordoned: true },
     service: { port: 8080, type: 'ClusterIP' },
   });
-  // Rendered without a cluster, the CRD's kind is unknown: the appliance waits for a post-install hook.
-  expect(appliance.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install', 'meta.helm.sh/release-name': 'r4' });
   const secret = only(manifests, 'Secret', 'lottery-api-keys') as unknown as { stringData: Record<string, string> };
   expect(secret.stringData['api-keys']).toBe('draw-service-key-1\ndraw-service-key-2\n');
 
@@ -119,18 +114,9 @@ test('full values: ServiceMonitor, appliance with its key Secret, and the helm t
   expect(only(manifests, 'RoleBinding', 'r4-operator').metadata.namespace).toBe('r4-system');
 });
 
-test('with the kind already served (an upgrade), the appliance is an ordinary release resource', async () => {
-  const manifests = await render('--values', fullValues, '--api-versions', 'r4.dev/v1alpha1/EntropyAppliance');
-  expect(only(manifests, 'EntropyAppliance').metadata.annotations).toBeUndefined();
-});
-
-test('crds.enabled=false leaves the CRD out; crds.keep=false drops the keep policy', async () => {
-  expect((await render('--set', 'crds.enabled=false')).some((m) => m.kind === 'CustomResourceDefinition')).toBe(false);
-  expect(only(await render('--set', 'crds.keep=false'), 'CustomResourceDefinition').metadata.annotations).toEqual({});
-});
-
 test.each([
   [['--set', 'operator.replicas=0'], /operator\.replicas|replicas.*minimum/],
+  [['--set', 'crds.enabled=false'], /crds/],
   [['--set', 'operator.logLevel=loud'], /logLevel/],
   [['--set', 'operator.replicas=two'], /replicas/],
   [['--set', 'opertor.replicas=2'], /opertor/],

@@ -32,6 +32,7 @@ test('the README: cluster up, helm install, attested, helm test through the Serv
     expect(stdout).toMatch(/^demo\s+\d+\s+2\s+1\s+True\s/m);
     expect(stdout).toMatch(/HashMismatch.*core sha256/);
     expect(stdout).toContain('release "r4" uninstalled');
+    expect(stderr).toContain('No resources found in r4-system namespace.');
     expect(stderr).toContain('stopped; nothing left behind');
   } finally {
     await run(process.execPath, [join(repoRoot, 'dist/test/cluster/cli.js'), 'down'], { env }).catch(() => undefined);

@@ -3,6 +3,8 @@ import { JsonLine } from './jsonLine.js';
 
 /** How long to wait before writing again to a full non-blocking pipe (EAGAIN), as sonic-boom does. */
 const FULL_PIPE_WAIT_MS = 1;
+/** What that wait blocks on: a word nobody ever changes, so Atomics.wait sleeps for its timeout. */
+const NEVER_SIGNALLED = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * The process's log destination (pino's stream): lines are gathered, as UTF-8, in one buffer written out in
@@ -11,8 +13,8 @@ const FULL_PIPE_WAIT_MS = 1;
  * libuv's thread pool cost more (thread wake-ups, futexes) than the write() itself, measured ~5 µs per request
  * at 25k req/s. It replaces pino's sonic-boom, which re-measures and re-encodes its pending text on every line
  * and every write: that made logging a small request cost more than serving it. The access log encodes its
- * lines straight into the batch (`pending`). A line waits at most `maxDelayMs` for its batch. A closed reader (EPIPE) ends logging quietly, as pino does; other
- * write errors are thrown.
+ * lines straight into the batch (`pending`). A line waits at most `maxDelayMs` for its batch. A closed
+ * reader (EPIPE) ends logging quietly, as pino does; other write errors are thrown.
  */
 export class BatchedLogWriter {
   private readonly batch: JsonLine;
@@ -81,7 +83,7 @@ export class BatchedLogWriter {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EPIPE') this.closed = true;
-        else if (code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, FULL_PIPE_WAIT_MS);
+        else if (code === 'EAGAIN') Atomics.wait(NEVER_SIGNALLED, 0, 0, FULL_PIPE_WAIT_MS);
         else throw err;
       }
     }

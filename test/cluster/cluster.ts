@@ -2,13 +2,14 @@
 // Whatever happens (a failed start, a failing test, SIGINT/SIGTERM, even SIGKILL of its owner) it is torn
 // down: processes stopped, namespaces and bridge removed, its directory deleted.
 import { KubeConfig } from '@kubernetes/client-node';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pinnedVersions, binaryDir, type PinnedVersions } from './binaries.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { processRuntime, type ContainerRuntime, type RuntimeKind } from './kubelet/container-runtime.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
+import { logTo } from './log-tail.js';
 import { PodmanRuntime } from './kubelet/podman-runtime.js';
 import { PodNetwork } from './pod-network.js';
 import { ServiceNetwork } from './service-network.js';
@@ -114,15 +115,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     const kc = new KubeConfig();
     kc.loadFromFile(controlPlane.kubeconfigPath);
     const logDir = join(dir, 'logs');
-    const serviceLog = join(logDir, 'service-network.log');
-    services = await ServiceNetwork.start(kc, network.gateway, new URL(kc.getCurrentCluster()?.server ?? ''), (line) =>
-      appendFileSync(serviceLog, `${new Date().toISOString()} ${line}\n`),
-    );
-    const runtimeLog = join(logDir, 'container-runtime.log');
-    runtime =
-      kind === 'podman'
-        ? await PodmanRuntime.create({ clusterDir: dir, log: (line) => appendFileSync(runtimeLog, `${new Date().toISOString()} ${line}\n`) })
-        : processRuntime;
+    services = await ServiceNetwork.start(kc, network.gateway, new URL(kc.getCurrentCluster()?.server ?? ''), logTo(join(logDir, 'service-network.log')));
+    runtime = kind === 'podman' ? await PodmanRuntime.create({ clusterDir: dir, log: logTo(join(logDir, 'container-runtime.log')) }) : processRuntime;
     for (const nodeName of nodes) {
       kubelets.push(await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, services, logDir, runtime }));
     }

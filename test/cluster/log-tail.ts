@@ -1,5 +1,11 @@
-// The last lines of a log file, for error messages and failing tests.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+// The harness's log files: lines written with a timestamp, and the last lines read back for error
+// messages and failing tests.
+import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+/** A log function that appends each line, timestamped, to the file at `path`. */
+export function logTo(path: string): (line: string) => void {
+  return (line) => appendFileSync(path, `${new Date().toISOString()} ${line}\n`);
+}
 
 export function tailOfFile(path: string, lines = 20, maxBytes = 16384): string {
   let fd: number;

@@ -7,7 +7,7 @@
 // records its owner's pid and directory in its alias, so a slot left behind by a killed owner is
 // reclaimed, with everything in it, by the next cluster that needs one.
 import { execFile } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -110,14 +110,7 @@ async function removeSlot(slot: number): Promise<void> {
   for (const ns of await listNetns()) {
     if (ns.startsWith(slotNetnsPrefix(slot))) await ip(['netns', 'delete', ns]);
   }
-  const etcDirs = (() => {
-    try {
-      return readdirSync(netnsEtcDir);
-    } catch {
-      return [];
-    }
-  })();
-  for (const name of etcDirs) {
+  for (const name of existsSync(netnsEtcDir) ? readdirSync(netnsEtcDir) : []) {
     if (name.startsWith(slotNetnsPrefix(slot))) rmSync(join(netnsEtcDir, name), { recursive: true, force: true });
   }
   await ip(['link', 'delete', `${bridgePrefix}${slot}`]).catch(() => undefined);

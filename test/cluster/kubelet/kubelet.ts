@@ -14,8 +14,8 @@ import {
   type V1Pod,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { logTo } from '../log-tail.js';
 import type { PodNetwork } from '../pod-network.js';
 import type { ServiceNetwork } from '../service-network.js';
 import type { EnvSources } from './container-env.js';
@@ -45,7 +45,7 @@ export class FakeKubelet {
   private readonly core: CoreV1Api;
   private readonly runners = new Map<string, PodRunner>();
   private readonly queues = new Map<string, Promise<void>>();
-  private readonly logFile: string;
+  private readonly log: (line: string) => void;
   private informer: ListWatch<V1Pod> | undefined;
   private lease: LeaseRenewal | undefined;
   private stopped = false;
@@ -55,7 +55,7 @@ export class FakeKubelet {
 
   private constructor(private readonly options: KubeletOptions) {
     this.core = options.kc.makeApiClient(CoreV1Api);
-    this.logFile = `${options.logDir}/kubelet-${options.nodeName}.log`;
+    this.log = logTo(`${options.logDir}/kubelet-${options.nodeName}.log`);
   }
 
   static async start(options: KubeletOptions): Promise<FakeKubelet> {
@@ -64,10 +64,6 @@ export class FakeKubelet {
     kubelet.lease = await startLeaseRenewal(options.kc, node, (line) => kubelet.log(line));
     await kubelet.watchPods();
     return kubelet;
-  }
-
-  private log(line: string): void {
-    appendFileSync(this.logFile, `${new Date().toISOString()} ${line}\n`);
   }
 
   private async watchPods(): Promise<void> {

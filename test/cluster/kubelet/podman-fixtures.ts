@@ -2,10 +2,10 @@
 // mounted over its core or manifest, made from that image's own core, as test/image does it: the
 // tampered core is the image's core with one byte flipped; the hanging self-test is a script that sleeps on
 // --selftest and runs the image's core otherwise, with a manifest that names the script's hash.
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExtraMount } from './podman-run-args.js';
+import { hangingSelftestCore, tamperedCore } from './programs.js';
 
 /** Where the service image keeps its core and manifest (Dockerfile: R4_CORE_PATH, R4_MANIFEST_PATH). */
 export const IMAGE_CORE_PATH = '/app/runtime/bin/re4_dump';
@@ -19,18 +19,7 @@ export type ServiceImageFixture = (typeof SERVICE_IMAGE_FIXTURES)[number];
 export const isServiceImageFixture = (name: string): name is ServiceImageFixture => (SERVICE_IMAGE_FIXTURES as readonly string[]).includes(name);
 
 /** The hanging core of podman mode and its hash (tests put it in an appliance's expectedCoreSha256). */
-export function podmanHangingSelftestCore(): { script: string; sha256: string } {
-  const script = `#!/bin/sh\n# r4 test fixture: a core whose self-test hangs\n[ "$1" = --selftest ] && exec sleep 3600\nexec ${REAL_CORE_PATH} "$@"\n`;
-  return { script, sha256: createHash('sha256').update(script).digest('hex') };
-}
-
-/** The image's core with one byte of its code changed: same size, different identity. */
-export function tamperedCore(core: Buffer): Buffer {
-  const copy = Buffer.from(core);
-  const at = Math.floor(copy.length / 2);
-  copy[at] = (copy[at] as number) ^ 0xff;
-  return copy;
-}
+export const podmanHangingSelftestCore = () => hangingSelftestCore(REAL_CORE_PATH);
 
 /** Writes the fixture's files into dir (once per image) and says where they go in the container. */
 export async function fixtureMounts(fixture: ServiceImageFixture, imageCore: Buffer, dir: string): Promise<ExtraMount[]> {

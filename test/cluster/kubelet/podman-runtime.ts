@@ -31,6 +31,8 @@ import { imageNames } from '../../image/build.js';
 import { podmanResult, podmanScript, podmanText } from '../../image/podman.js';
 
 export const CLUSTER_LABEL = 'dev.r4.cluster';
+/** The label (key=value) that every container of the cluster in `clusterDir` carries. */
+const clusterLabel = (clusterDir: string) => `${CLUSTER_LABEL}=${clusterDir}`;
 
 /** A local podman image, as the runtime uses it. */
 export interface LocalImage {
@@ -78,7 +80,7 @@ ids="$(sh "$1" ps -aq --filter "label=$2")"
 
 /** Containers of a cluster still known to podman (running or not), for leftover checks. */
 export async function clusterContainers(clusterDir: string): Promise<string[]> {
-  const out = await podmanText(['ps', '--all', '--format', '{{.ID}} {{.Names}} {{.State}}', '--filter', `label=${CLUSTER_LABEL}=${clusterDir}`]);
+  const out = await podmanText(['ps', '--all', '--format', '{{.ID}} {{.Names}} {{.State}}', '--filter', `label=${clusterLabel(clusterDir)}`]);
   return out.split('\n').filter(Boolean);
 }
 
@@ -103,7 +105,7 @@ export class PodmanRuntime implements ContainerRuntime {
     readonly serviceImage: LocalImage,
     private readonly guard: { disarm(): void },
   ) {
-    this.label = `${CLUSTER_LABEL}=${options.clusterDir}`;
+    this.label = clusterLabel(options.clusterDir);
   }
 
   /** Fails at once, saying how to build it, if the service image is not in r4's podman storage. */
@@ -113,8 +115,7 @@ export class PodmanRuntime implements ContainerRuntime {
     if (!serviceImage) {
       throw new Error(`the podman kubelet runtime needs the image ${reference}, which r4's podman storage does not have; build it with: sudo sh scripts/image/build.sh`);
     }
-    const label = `${CLUSTER_LABEL}=${options.clusterDir}`;
-    const child = spawn('sh', ['-c', guardScript, 'r4-podman-guard', podmanScript, label], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], cwd: repoRoot });
+    const child = spawn('sh', ['-c', guardScript, 'r4-podman-guard', podmanScript, clusterLabel(options.clusterDir)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], cwd: repoRoot });
     child.unref();
     (child.stdin as unknown as { unref(): void }).unref();
     return new PodmanRuntime(options, serviceImage, { disarm: () => child.stdin.end('disarm\n') });

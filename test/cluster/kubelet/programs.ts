@@ -113,27 +113,30 @@ const operator: LocalProgram = {
   },
 };
 
-
 /**
- * Fixture: an entropy core whose self-test never answers (it sleeps on --selftest and is the real core
+ * Fixture: an entropy core whose self-test never answers (it sleeps on --selftest and runs `realCore`
  * otherwise), with a manifest that names its hash, so only the self-test is wrong. Tests read its hash
  * here to put it in an appliance's expectedCoreSha256.
  */
-export function hangingSelftestCore(): { script: string; sha256: string } {
-  const script = `#!/bin/sh\n# r4 test fixture: a core whose self-test hangs\n[ "$1" = --selftest ] && exec sleep 3600\nexec ${localCore} "$@"\n`;
+export function hangingSelftestCore(realCore = localCore): { script: string; sha256: string } {
+  const script = `#!/bin/sh\n# r4 test fixture: a core whose self-test hangs\n[ "$1" = --selftest ] && exec sleep 3600\nexec ${realCore} "$@"\n`;
   return { script, sha256: createHash('sha256').update(script).digest('hex') };
 }
 
+/** Fixture: a core with one byte of its code changed: same size, different identity. */
+export function tamperedCore(core: Buffer): Buffer {
+  const copy = Buffer.from(core);
+  const at = Math.floor(copy.length / 2);
+  copy[at] = (copy[at] as number) ^ 0xff;
+  return copy;
+}
+
 // Fixture images: the real service with a core that fails attestation in one precise way.
-const tamperedCore: LocalProgram = {
+const tamperedService: LocalProgram = {
   image: 'r4-tampered-core',
   launch: (_container, env, podDir) => {
-    // The local release core with one byte of its code changed: same size, different identity.
-    const core = readFileSync(localCore);
-    const at = Math.floor(core.length / 2);
-    core[at] = (core[at] as number) ^ 0xff;
     const path = join(podDir, 're4_dump');
-    writeFileSync(path, core, { mode: 0o755 });
+    writeFileSync(path, tamperedCore(readFileSync(localCore)), { mode: 0o755 });
     return nodeScript('service/main.js', undefined, { ...withoutImagePaths(env), R4_CORE_PATH: path });
   },
 };
@@ -157,7 +160,7 @@ const echoServer: LocalProgram = {
     nodeScript('test/cluster/programs/echo-server.js', 'test/cluster/programs/echo-server.ts', env),
 };
 
-const programs = [entropyService, operator, tamperedCore, hangingSelftest, echoServer];
+const programs = [entropyService, operator, tamperedService, hangingSelftest, echoServer];
 
 export function programFor(image: string): LocalProgram | undefined {
   const name = imageName(image);

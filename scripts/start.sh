@@ -21,6 +21,6 @@ echo "r4: serving on http://${API_HOST}:${PORT} (${key_note}); Ctrl-C to stop" >
 # this script under `sh -c`, which dies of a SIGTERM without passing it on: --pdeathsig has the kernel send
 # the service SIGTERM when that parent dies, so it never outlives `npm start`. (setpriv is util-linux's.)
 if command -v setpriv >/dev/null 2>&1; then
-  exec setpriv --pdeathsig TERM node dist/service/main.js
+  exec sh scripts/node/run.sh setpriv --pdeathsig TERM node dist/service/main.js
 fi
-exec node dist/service/main.js
+exec sh scripts/node/run.sh node dist/service/main.js

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     await tracing?.shutdown();
     process.exit(err instanceof KeyFileError ? 2 : 1);
   }
-  service.app.log.info({ url: service.url, mode: service.supervisor.mode }, 'listening');
+  service.app.log.info({ url: service.url, mode: service.supervisor.mode, node: process.version }, 'listening');
 
   const running = service;
   let stopping = false;

@@ -1,9 +1,10 @@
 #!/bin/sh
-# Installs r4 for systemd from a built checkout (`npm ci && npm run build` first). Usage, as root:
+# Installs r4 for systemd from a built checkout (`npm run setup && npm run build` first). Usage, as root:
 #   sh deploy/systemd/install.sh            install, create the user r4, reload systemd (nothing is started)
 #   sh deploy/systemd/install.sh DESTDIR    only stage the same tree under DESTDIR (packaging, tests)
 # What goes where:
-#   /opt/r4                         package.json, the compiled service, production npm packages (root-owned)
+#   /opt/r4                         package.json, the compiled service, its production npm packages (root-owned)
+#   /opt/r4/node/bin/node           the pinned Node 24 (scripts/node/ensure.sh): the host needs no Node of its own
 #   /opt/r4/runtime/bin/re4_dump    the core, and /opt/r4/selftest/manifest.json with the hash it must have
 #   /etc/systemd/system/r4.service  the unit; /usr/lib/sysusers.d/r4.conf declares the user r4
 #   /etc/r4/r4.env, /etc/r4/api-keys  settings and keys, created on the first install only (never overwritten)
@@ -12,9 +13,10 @@ cd "$(dirname "$0")/../.."
 dest="${1:-}"
 
 for f in native/build/re4_dump native/build/manifest.json dist/service/main.js node_modules/.package-lock.json; do
-  [ -e "$f" ] || { echo "r4 install: $f is missing; run 'npm ci && npm run build' in $(pwd) first" >&2; exit 1; }
+  [ -e "$f" ] || { echo "r4 install: $f is missing; run 'npm run setup && npm run build' in $(pwd) first" >&2; exit 1; }
 done
 [ "$(id -u)" -eq 0 ] || [ -n "$dest" ] || { echo "r4 install: run as root (sudo sh $0)" >&2; exit 1; }
+node_bin="$(sh scripts/node/ensure.sh)"
 
 # The new tree is staged next to the old one and swapped in whole: a running service keeps the files it
 # already loaded, a restart gets a complete new version.
@@ -23,13 +25,15 @@ stage="$app.new"
 rm -rf "$stage"
 mkdir -p "$stage/dist" "$(dirname "$app")"
 cp package.json package-lock.json "$stage/"
-cp -R dist/service "$stage/dist/service"
+cp -R dist/contracts dist/service "$stage/dist/"
 find "$stage/dist" -name '*.test.js*' -delete
-# Production packages: the checkout's node_modules, pruned locally (no registry is contacted); type
-# declarations and source maps of dependencies are never loaded.
+# The service's packages only: the checkout's node_modules, pruned locally (no registry is contacted) as the
+# image's are; type declarations and source maps of dependencies are never loaded.
 cp -R node_modules "$stage/node_modules"
-(cd "$stage" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error)
+"$node_bin/node" scripts/prune-dependencies.ts service "$stage" >/dev/null
 find "$stage/node_modules" -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete
+install -D -m 0755 "$node_bin/node" "$stage/node/bin/node"
+[ ! -f "$node_bin/../LICENSE" ] || install -D -m 0644 "$node_bin/../LICENSE" "$stage/node/LICENSE"
 install -D -m 0755 native/build/re4_dump "$stage/runtime/bin/re4_dump"
 install -D -m 0644 native/build/manifest.json "$stage/selftest/manifest.json"
 chmod -R u=rwX,go=rX "$stage"

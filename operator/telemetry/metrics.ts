@@ -1,7 +1,7 @@
 // The operator's own metrics, OpenTelemetry instruments read in Prometheus format on GET /metrics.
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { resources } from '@opentelemetry/sdk-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 
 export interface ApplianceCounts {
   namespace: string;
@@ -26,7 +26,7 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   const provider = new MeterProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': 'r4-operator', 'service.version': version }),
+    resource: resourceFromAttributes({ 'service.name': 'r4-operator', 'service.version': version }),
     readers: [exporter],
   });
   const meter = provider.getMeter('r4-operator', version);

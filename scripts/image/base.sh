@@ -1,24 +1,23 @@
 #!/bin/sh
-# Makes sure r4's podman storage has an image named `node:20-bookworm-slim`, the base the Dockerfile names.
-# Without a registry it is a local stand-in: Debian 12 from debootstrap (minbase) with this machine's Node 20
-# and npm where the real image has them (/usr/local/bin, /usr/local/lib/node_modules). It is cached as an
-# OCI archive under ~/.cache/r4/images, so a later run (or a wiped storage) loads it in seconds.
-# A real `node:20-bookworm-slim` already in the storage (no stand-in label) is used as it is.
+# Makes sure r4's podman storage has an image named `node:24-bookworm-slim`, the base the Dockerfile names.
+# Without a registry it is a local stand-in: Debian 12 from debootstrap (minbase) with r4's pinned Node 24
+# and its npm (scripts/node/ensure.sh, found by its cache path, never through PATH, which sudo resets)
+# where the real image has them (/usr/local/bin, /usr/local/lib/node_modules). It is cached as an OCI
+# archive under ~/.cache/r4/images, so a later run (or a wiped storage) loads it in seconds.
+# A real `node:24-bookworm-slim` already in the storage (no stand-in label) is used as it is.
 set -eu
-. "$(dirname "$0")/config.sh"
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/config.sh"
 
-tag="node:20-bookworm-slim"
+tag="node:24-bookworm-slim"
 label="dev.r4.stand-in"
-node_version="$(node --version)"
-case "$node_version" in
-  v20.*) ;;
-  *) echo "r4 image: the base needs this machine's node to be Node 20 (found $node_version); install Node 20" >&2; exit 1 ;;
-esac
+node_bin="$(sh "$here/../node/ensure.sh")"
+node_version="$("$node_bin/node" --version)"
 # One base at a time: build.sh and the bare-metal test may both ask for it on a cold machine.
 exec 8>"$R4_PODMAN_DIR/base.lock"
 flock 8
 
-# The stand-in is remade when the machine's node or this recipe changes.
+# The stand-in is remade when the pinned node or this recipe changes.
 stand_in="node-$node_version-recipe-$(sha256sum "$0" | cut -c1-12)"
 
 if podman image exists "$tag"; then
@@ -29,7 +28,7 @@ if podman image exists "$tag"; then
   fi
 fi
 
-archive="$r4_cache/images/node-20-bookworm-slim-$stand_in.oci-archive"
+archive="$r4_cache/images/node-24-bookworm-slim-$stand_in.oci-archive"
 if [ -f "$archive" ]; then
   echo "r4 image: loading base $tag from $archive"
   loaded="$(podman load --quiet --input "$archive")"
@@ -57,16 +56,17 @@ debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.l
 }
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 
-# The machine's node needs only libc, libstdc++ and libgcc_s, all in minbase.
-npm_root="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
-install -D -m 0755 "$(readlink -f "$(command -v node)")" "$rootfs/usr/local/bin/node"
+# Node needs only libc, libstdc++ and libgcc_s, all in minbase. npm and npx are links to npm's own
+# scripts, as in the official image.
+install -D -m 0755 "$node_bin/node" "$rootfs/usr/local/bin/node"
 mkdir -p "$rootfs/usr/local/lib/node_modules"
-cp -a "$npm_root" "$rootfs/usr/local/lib/node_modules/npm"
+cp -a "$node_bin/../lib/node_modules/npm" "$rootfs/usr/local/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
 # npm in the stand-in trusts what npm on this machine trusts: behind a TLS-inspecting proxy, the machine's CA
-# file (npm's `cafile`) is what lets `npm ci` in the build stage reach the registry.
-cafile="$(npm config get cafile)"
+# file (npm's `cafile`, which ensure.sh carries over from the machine's npm) is what lets `npm ci` in the
+# build stage reach the registry.
+cafile="$("$node_bin/npm" config get cafile 2>/dev/null || true)"
 if [ -f "$cafile" ]; then
   install -D -m 0644 "$cafile" "$rootfs$cafile"
   mkdir -p "$rootfs/usr/local/etc"
@@ -80,6 +80,6 @@ tar -C "$rootfs" --numeric-owner -c . | podman import --quiet \
   --change 'CMD ["node"]' \
   - "$tag" >/dev/null
 podman save --quiet --format oci-archive --output "$work/base.oci-archive" "$tag"
-rm -f "$r4_cache"/images/node-20-bookworm-slim-*.oci-archive # stand-ins of another node or recipe
+rm -f "$r4_cache"/images/node-*-bookworm-slim-*.oci-archive # stand-ins of another node or recipe
 mv "$work/base.oci-archive" "$archive"
 echo "r4 image: base $tag made in $(($(date +%s) - started)) s, cached as $archive"

@@ -26,7 +26,7 @@ step="$(now)"
 sh "$here/base.sh"
 echo "r4 image: base ready ($(since "$step"))"
 
-version="$(node -p 'require("./package.json").version')"
+version="$("$(sh scripts/node/ensure.sh)/node" -p 'require("./package.json").version')"
 # A tree with uncommitted changes is not that commit: its revision says so.
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 [ "$revision" = unknown ] || git diff --quiet HEAD || revision="$revision-dirty"
@@ -43,7 +43,7 @@ build_stage="r4-build:$version"
 # has changed, which would leave an earlier revision or core hash in the image: labels are therefore also
 # given on the command line, and the operator image's default hash is checked after the build.
 build() {
-  podman build --pull=never --layers --timestamp "$epoch" \
+  podman build --pull=never --layers --force-rm --timestamp "$epoch" \
     --build-arg VERSION="$version" --build-arg REVISION="$revision" \
     --build-arg CREATED="$created" --build-arg SOURCE="$source_url" \
     --label org.opencontainers.image.version="$version" --label org.opencontainers.image.revision="$revision" \
@@ -71,8 +71,9 @@ if ! podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "
 fi
 echo "r4 image: operator image ready ($(since "$step"))"
 
-# Earlier builds' images, now untagged and unused by any tagged one; the layer cache stays.
-podman image prune --force >/dev/null
+# Earlier builds' images, now untagged and unused by any tagged one; the layer cache stays. Best effort: an
+# image still held by a container (say, of a build that was killed) is kept, and the build stands.
+podman image prune --force >/dev/null 2>&1 || echo "r4 image: some unused images are still held by containers and were kept (podman ps --all --external)"
 
 for image in "$service_image" "$operator_image"; do
   id="$(podman image inspect --format '{{.Id}}' "$image")"

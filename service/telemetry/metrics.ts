@@ -1,9 +1,9 @@
 import { ValueType, type HrTime } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { AggregationTemporality, DataPointType, MeterProvider, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
-import { resources } from '@opentelemetry/sdk-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { EntropySourceName } from '../core/entropy.js';
-import { MODES, type Mode } from '../core/mode.js';
+import { MODES, type Mode } from '../../contracts/version-document.js';
 import type { AttestationSnapshot } from '../core/supervisor.js';
 
 export type LimitName = 'ip_requests' | 'key_requests' | 'key_bytes';
@@ -36,7 +36,7 @@ export function createMetrics(serviceName: string, version: string, sources: Met
   // Without the otel_scope_* labels on every series: there is one scope, and the text stays readable.
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   const provider = new MeterProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': serviceName, 'service.version': version }),
+    resource: resourceFromAttributes({ 'service.name': serviceName, 'service.version': version }),
     readers: [exporter],
   });
   const meter = provider.getMeter('r4-service', version);

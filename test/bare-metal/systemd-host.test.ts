@@ -3,18 +3,20 @@
 // under its whole sandbox, and the service attests its core and serves bytes. The sandbox is read back
 // from the kernel, not from the unit file. The container gets CAP_SYS_ADMIN because systemd as PID 1 needs
 // it to build each unit's namespaces, as it has on a real host.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prepareBase } from '../image/build.js';
+import { prepareBase } from '../support/image-build.js';
 import { runContainer, sleep, waitForHttp, type Container } from '../image/containers.js';
 import { get, getJson } from '../image/http.js';
-import { podman } from '../image/podman.js';
-import { TestRun } from '../image/test-run.js';
+import { podman } from '../support/podman.js';
+import { TestRun } from '../support/test-run.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
 const hostImage = 'r4-systemd-host:test';
+const nodeDir = path.dirname(execFileSync('sh', [path.join(repoRoot, 'scripts/node/ensure.sh')], { encoding: 'utf8' }).trim());
 
 let run: TestRun;
 let host: Container;
@@ -32,10 +34,11 @@ beforeAll(async () => {
     image: hostImage,
     port: 8080,
     purpose: 'systemd-host',
-    flags: ['--systemd=always', '--cap-add', 'SYS_ADMIN', '--volume', `${repoRoot}:/src:ro`],
+    // The checkout, and the pinned Node 24 install.sh puts into /opt/r4 (found by its cache path, as on a host).
+    flags: ['--systemd=always', '--cap-add', 'SYS_ADMIN', '--volume', `${repoRoot}:/src:ro`, '--volume', `${nodeDir}:${nodeDir}:ro`],
   });
   await onHost('systemctl is-system-running --wait || true');
-  const installed = await onHost('sh /src/deploy/systemd/install.sh');
+  const installed = await onHost(`R4_NODE=${nodeDir}/bin/node sh /src/deploy/systemd/install.sh`);
   process.stderr.write(installed);
   await onHost('sed -i "s/^API_HOST=.*/API_HOST=0.0.0.0/" /etc/r4/r4.env && systemctl enable --now r4');
   apiKey = (await onHost('grep -v "^#" /etc/r4/api-keys')).trim();
@@ -66,7 +69,9 @@ test('node and the core run as r4, with no capabilities, no new privileges, secc
     main=$(systemctl show -p MainPID --value r4)
     core=$(cat /proc/$main/task/*/children | tr ' ' '\\n' | grep -m1 .)
     for pid in $main $core; do
-      echo "== $(cat /proc/$pid/comm)"
+      # By the program it runs (argv[0]): Node 24 names its main thread "MainThread", so comm no longer says
+      # node, and /proc/<pid>/exe is hidden from a root without CAP_SYS_PTRACE.
+      echo "== $(basename "$(tr '\\0' '\\n' </proc/$pid/cmdline | head -n 1)")"
       grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/$pid/status
       awk '$5 == "/" || $5 == "/home" || $5 == "/opt/r4" { print "mount " $5 " " $6 }' /proc/$pid/mountinfo
     done
@@ -106,7 +111,7 @@ test('systemctl stop: node stops the core and exits 0', async () => {
 test('MemoryDenyWriteExecute is why node runs --jitless: with its JIT, the service dies at start', async () => {
   await onHost(`
     mkdir -p /etc/systemd/system/r4.service.d
-    printf '[Service]\\nExecStart=\\nExecStart=/usr/bin/node /opt/r4/dist/service/main.js\\n' >/etc/systemd/system/r4.service.d/jit.conf
+    printf '[Service]\\nExecStart=\\nExecStart=/opt/r4/node/bin/node /opt/r4/dist/service/main.js\\n' >/etc/systemd/system/r4.service.d/jit.conf
     systemctl daemon-reload
     systemctl start r4`);
   let state = '';

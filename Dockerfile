@@ -11,7 +11,7 @@
 #   SOURCE       the repository's URL                          -> org.opencontainers.image.source
 #   CORE_SHA256  SHA-256 of the core the build stage makes     -> dev.r4.core.sha256 (checked, see `attested`)
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # build-essential and libssl-dev (its libcrypto.a) compile the core; tini-static becomes the runtime's PID 1.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends build-essential libssl-dev tini \
@@ -25,13 +25,24 @@ ARG REVISION=unknown
 # Only the release core and its manifest (the sanitizer builds are for the tests). The Makefile asks git for
 # the revision, and there is no .git here, so it is passed in.
 RUN make -C native build/re4_dump build/manifest.json GIT_REV="$(printf '%.12s' "$REVISION")"
-COPY tsconfig.json ./
+# The product only (tsconfig.product.json): no tests, benchmarks or scripts reach an image.
+COPY tsconfig.product.json ./
+COPY api/ api/
+COPY contracts/ contracts/
 COPY service/ service/
 COPY operator/ operator/
 COPY cdk8s/ cdk8s/
-# Type declarations and source maps of dependencies are never loaded at run time: about 90 MB less.
-RUN npx tsc -p tsconfig.json \
- && npm prune --omit=dev --no-audit --no-fund \
+RUN npx tsc -p tsconfig.product.json
+# Each image keeps only its program's npm packages (package.json's r4.programs and what they need). Type
+# declarations and source maps are never loaded at run time.
+COPY scripts/prune-dependencies.ts scripts/
+
+FROM build AS service-dependencies
+RUN node scripts/prune-dependencies.ts service \
+ && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete
+
+FROM build AS operator-dependencies
+RUN node scripts/prune-dependencies.ts operator \
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete
 
 # The label must name the core this build made, so the build stops unless CORE_SHA256 is that core's hash
@@ -45,9 +56,9 @@ RUN if [ -z "$CORE_SHA256" ]; then \
  && echo "$CORE_SHA256  native/build/re4_dump" | sha256sum --check --strict \
  && grep -q "\"core_sha256\":\"$CORE_SHA256\"" native/build/manifest.json
 
-# What both images share: Node 20, the compiled JavaScript, production dependencies only. Everything is owned
-# by root and read-only to the user the processes run as.
-FROM node:20-bookworm-slim AS runtime
+# What both images share: Node 24 and tini. Each adds its own compiled code and production dependencies.
+# Everything is owned by root and read-only to the user the processes run as.
+FROM node:24-bookworm-slim AS runtime
 ARG VERSION=unknown
 ARG REVISION=unknown
 ARG CREATED=unknown
@@ -64,8 +75,6 @@ LABEL org.opencontainers.image.title="r4" \
 COPY --from=build /usr/bin/tini-static /usr/bin/tini
 WORKDIR /app
 COPY --from=build /src/package.json ./
-COPY --from=build /src/node_modules/ node_modules/
-COPY --from=build /src/dist/ dist/
 ENV NODE_ENV=production
 # 65532: the conventional "nonroot" uid; it has no passwd entry and needs none.
 USER 65532:65532
@@ -74,6 +83,11 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 # The operator image: `--target operator`. It expects pods running the service image of the same build, so
 # that image's core hash is its default (a Helm value or the appliance's spec can override it).
 FROM runtime AS operator
+COPY --from=operator-dependencies /src/node_modules/ node_modules/
+COPY --from=build /src/dist/api/ dist/api/
+COPY --from=build /src/dist/contracts/ dist/contracts/
+COPY --from=build /src/dist/cdk8s/ dist/cdk8s/
+COPY --from=build /src/dist/operator/ dist/operator/
 ARG CORE_SHA256
 ENV R4_DEFAULT_CORE_SHA256=$CORE_SHA256
 EXPOSE 8081
@@ -83,6 +97,9 @@ CMD ["node", "dist/operator/main.js"]
 # copy of it from /tmp: the only writable path, which must allow exec (Kubernetes' emptyDir does;
 # `--tmpfs /tmp` needs `:exec`).
 FROM runtime AS service
+COPY --from=service-dependencies /src/node_modules/ node_modules/
+COPY --from=build /src/dist/contracts/ dist/contracts/
+COPY --from=build /src/dist/service/ dist/service/
 ARG CORE_SHA256
 LABEL dev.r4.core.sha256="$CORE_SHA256"
 COPY --from=attested /src/native/build/re4_dump /app/runtime/bin/re4_dump

@@ -1,7 +1,6 @@
-import { resolveSpec, type EntropyAppliance } from '../operator/appliance/spec.js';
-import { desiredChildren } from '../operator/appliance/children.js';
+import { resolveSpec } from '../api/v1alpha1/resolve.js';
+import type { EntropyAppliance } from '../api/v1alpha1/types.js';
 import { synthesizeWorkload, type RenderedObject } from './entropy-workload.js';
-import { synthesizeFiles } from './synth.js';
 
 const defaults = { image: 'r4:0.1.0', coreSha256: 'a'.repeat(64) };
 const appliance = (spec: Partial<EntropyAppliance['spec']> = {}): EntropyAppliance => ({
@@ -97,25 +96,5 @@ describe('the entropy workload construct', () => {
     expect(d.spec.template.spec.nodeSelector).toEqual({ disk: 'ssd' });
     expect(d.spec.template.spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'entropy', effect: 'NoSchedule' }]);
     expect(byKind(full, 'Service').spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
-  });
-
-  test('children carry an owner reference to the appliance and a hash of what was rendered', () => {
-    const children = desiredChildren(appliance(), resolveSpec(appliance(), defaults));
-    for (const child of children) {
-      expect(child.metadata.ownerReferences).toEqual([
-        { apiVersion: 'r4.dev/v1alpha1', kind: 'EntropyAppliance', name: 'demo', uid: '1234', controller: true, blockOwnerDeletion: true },
-      ]);
-      expect(child.metadata.annotations['r4.dev/rendered-hash']).toMatch(/^[0-9a-f]{16}$/);
-    }
-    const changed = desiredChildren(appliance({ replicas: 5 }), resolveSpec(appliance({ replicas: 5 }), defaults));
-    expect(changed[0]?.metadata.annotations['r4.dev/rendered-hash']).not.toBe(children[0]?.metadata.annotations['r4.dev/rendered-hash']);
-    expect(changed[1]?.metadata.annotations['r4.dev/rendered-hash']).toBe(children[1]?.metadata.annotations['r4.dev/rendered-hash']);
-  });
-});
-
-describe('synth of the examples', () => {
-  test.each(['examples/appliance.yaml', 'examples/appliance-full.yaml'])('%s renders its workload', (file) => {
-    const objects = synthesizeFiles([file], defaults);
-    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service', 'PodDisruptionBudget']);
   });
 });

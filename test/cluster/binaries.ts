@@ -3,7 +3,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { clusterSourceDir } from './repo-paths.js';
+import { clusterSourceDir } from '../support/repo-paths.js';
 
 export interface PinnedVersions {
   kubernetes: string;

@@ -8,10 +8,11 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findLeftovers, nothingLeft, processesMentioning } from './leftovers.js';
+import { processesMentioning } from '../support/processes.js';
+import { findLeftovers, nothingLeft } from './leftovers.js';
 import { listBridges, parseAlias } from './pod-network.js';
-import { clusterSourceDir, compiledDir } from './repo-paths.js';
-import { waitFor } from './wait-for.js';
+import { clusterSourceDir, compiledDir } from '../support/repo-paths.js';
+import { waitFor } from '../support/wait-for.js';
 
 const run = promisify(execFile);
 const cli = join(compiledDir, 'test', 'cluster', 'cli.js');

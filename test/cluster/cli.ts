@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pollUntil } from './backoff.js';
+import { pollUntil } from '../support/backoff.js';
 import { binaryDir, binaryPath, type BinaryName } from './binaries.js';
 import { startCluster } from './cluster.js';
-import { tailOfFile } from './log-tail.js';
-import { alive } from './leftovers.js';
+import { tailOfFile } from '../support/log-tail.js';
+import { alive } from '../support/processes.js';
 import { reclaimAbandonedSlots } from './pod-network.js';
 
 // The name must start with r4-cluster-: abandoned-slot reclaiming only removes directories named so.

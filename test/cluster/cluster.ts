@@ -9,7 +9,7 @@ import { pinnedVersions, binaryDir, type PinnedVersions } from './binaries.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { processRuntime, type ContainerRuntime, type RuntimeKind } from './kubelet/container-runtime.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
-import { logTo } from './log-tail.js';
+import { logTo } from '../support/log-tail.js';
 import { PodmanRuntime } from './kubelet/podman-runtime.js';
 import { PodNetwork } from './pod-network.js';
 import { ServiceNetwork } from './service-network.js';

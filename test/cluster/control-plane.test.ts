@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { binaryPath } from './binaries.js';
 import { useLocalCluster } from './jest-cluster.js';
 import { findLeftovers, nothingLeft } from './leftovers.js';
-import { liveLocalProcessIds } from './local-process.js';
-import { waitFor } from './wait-for.js';
+import { liveLocalProcessIds } from '../support/local-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const run = promisify(execFile);
 const local = useLocalCluster();

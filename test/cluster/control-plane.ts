@@ -4,13 +4,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { pollUntil } from './backoff.js';
+import { pollUntil } from '../support/backoff.js';
 import { binaryPath, type BinaryName } from './binaries.js';
-import { freeLoopbackPort } from './free-port.js';
+import { freeLoopbackPort } from '../support/free-port.js';
 import { httpsGet, type ClientTls } from './https-status.js';
 import { renderKubeconfig } from './kubeconfig.js';
-import { startLocalProcess, type LocalProcess } from './local-process.js';
-import { tailOfFile } from './log-tail.js';
+import { startLocalProcess, type LocalProcess } from '../support/local-process.js';
+import { tailOfFile } from '../support/log-tail.js';
 import { createPki, type ClusterPki } from './pki.js';
 
 export interface ControlPlane {

@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, type ClusterOptions, type LocalCluster } from './cluster.js';
-import { tailOfFile } from './log-tail.js';
-import { waitFor } from './wait-for.js';
+import { tailOfFile } from '../support/log-tail.js';
+import { waitFor } from '../support/wait-for.js';
 
 export interface Clients {
   kc: KubeConfig;

@@ -1,8 +1,9 @@
 // What a cluster could leave behind on this machine, looked up from the kernel's point of view, so a
 // test can assert that teardown left nothing: live processes, network namespaces, links, the directory.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { bridgePrefix, hostVethPrefix, listNetns, netnsEtcDir, netnsPrefix } from './pod-network.js';
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { alive, processesMentioning } from '../support/processes.js';
+import { bridgePrefix, hostVethPrefix, listNetns, netnsEtcDir, netnsPrefix } from './pod-network.js';
 
 export interface Leftovers {
   processes: string[];
@@ -11,31 +12,6 @@ export interface Leftovers {
   /** Per-namespace /etc directories (a pod's hosts file). */
   etc: string[];
   dir: boolean;
-}
-
-/** Whether a process with this pid exists (signal 0 probes without sending anything). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Processes whose command line mentions `text` (a cluster's directory appears in every component's flags). */
-export function processesMentioning(text: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      if (cmdline.includes(text)) found.push(`${entry} ${cmdline}`);
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return found;
 }
 
 export async function findLeftovers(cluster: { dir: string; slot: number; pids: number[] }): Promise<Leftovers> {

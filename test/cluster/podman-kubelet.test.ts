@@ -10,13 +10,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
-import { buildImages, BUILD_TIMEOUT_MS } from '../image/build.js';
-import { TestRun } from '../image/test-run.js';
+import { buildImages, BUILD_TIMEOUT_MS } from '../support/image-build.js';
+import { TestRun } from '../support/test-run.js';
 import { clusterContainers } from './kubelet/podman-runtime.js';
-import { findLeftovers, nothingLeft, processesMentioning } from './leftovers.js';
+import { processesMentioning } from '../support/processes.js';
+import { findLeftovers, nothingLeft } from './leftovers.js';
 import { listBridges, parseAlias } from './pod-network.js';
-import { compiledDir } from './repo-paths.js';
-import { waitFor } from './wait-for.js';
+import { compiledDir } from '../support/repo-paths.js';
+import { waitFor } from '../support/wait-for.js';
 
 const cli = join(compiledDir, 'test', 'cluster', 'cli.js');
 

@@ -6,23 +6,14 @@
 // The API server listens on the host's loopback, which pods cannot reach; a relay on the pod network's
 // gateway forwards to it, and the `kubernetes` Service's ClusterIP leads to the relay, so in-cluster
 // clients (the operator as a pod) talk to the API server as they do in a real cluster.
-import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CoreV1Api, DiscoveryV1Api, ListWatch, Watch, type KubeConfig, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runCommand } from '../support/run-command.js';
 import { netnsEtcDir } from './pod-network.js';
 import { hostsFile, iptablesRules, serviceBackends, type ApiServerRoute, type PodIdentity } from './service-rules.js';
-
-function runIn(netns: string, argv: string[], input: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('ip', ['netns', 'exec', netns, ...argv], (error, _stdout, stderr) =>
-      error ? reject(new Error(`${argv.join(' ')} in ${netns} failed: ${stderr.trim() || error.message}`)) : resolve(),
-    );
-    child.stdin?.end(input);
-  });
-}
 
 /** A TCP relay from the gateway address to the API server on loopback; TLS passes through untouched. */
 async function startRelay(host: string, target: { host: string; port: number }): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
@@ -113,7 +104,7 @@ export class ServiceNetwork {
   private async apply(netns: string, pod: PodIdentity): Promise<void> {
     const services = this.services.list();
     const rules = iptablesRules(serviceBackends(services, this.slices.list(), this.apiServer));
-    await runIn(netns, ['iptables-restore', '-w', '5'], rules);
+    await runCommand(['ip', 'netns', 'exec', netns, 'iptables-restore', '-w', '5'], { input: rules });
     const dir = join(netnsEtcDir, netns);
     await mkdir(dir, { recursive: true });
     // Written in place, not renamed: running containers have this very file mounted as /etc/hosts.

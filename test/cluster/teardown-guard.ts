@@ -4,7 +4,7 @@
 // handlers never see the real signals or exit. The guard instead waits on a pipe from its owner; the
 // pipe reaches end-of-file however the owner ends. The cluster's processes need no guard: they run with
 // a parent-death signal (local-process.ts) and are gone by then.
-import { spawn } from 'node:child_process';
+import { startGuard } from '../support/guard.js';
 import { bridgePrefix, netnsEtcDir, netnsPrefix, renderAlias } from './pod-network.js';
 
 // Runs with: $1 slot, $2 the bridge alias proving the slot is still ours, $3 directory.
@@ -27,17 +27,6 @@ export interface TeardownGuard {
 
 export function armTeardownGuard(cluster: { slot: number; ownerPid: number; dir: string }): TeardownGuard {
   const alias = renderAlias({ pid: cluster.ownerPid, dir: cluster.dir });
-  const guard = spawn('sh', ['-c', guardScript, 'r4-cluster-guard', String(cluster.slot), alias, cluster.dir], {
-    // Its own process group: a Ctrl-C meant for the owner does not reach it.
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  guard.unref();
-  // The open pipe must not keep the owner alive either.
-  (guard.stdin as unknown as { unref(): void }).unref();
-  return {
-    disarm() {
-      guard.stdin.end('disarm\n');
-    },
-  };
+  const guard = startGuard('r4-cluster-guard', guardScript, [String(cluster.slot), alias, cluster.dir]);
+  return { disarm: () => guard.end('disarm') };
 }

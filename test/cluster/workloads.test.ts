@@ -10,9 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Clients } from './jest-cluster.js';
 import { useLocalCluster } from './jest-cluster.js';
-import { alive } from './leftovers.js';
+import { alive } from '../support/processes.js';
 import { listNetns, netnsEtcDir } from './pod-network.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 
 const local = useLocalCluster();
 const run = promisify(execFile);

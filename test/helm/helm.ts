@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { binaryPath } from '../cluster/binaries.js';
-import { repoRoot } from '../cluster/repo-paths.js';
+import { repoRoot } from '../support/repo-paths.js';
 
 const run = promisify(execFile);
 

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, type V1Pod } from '@kubernetes/client-node';
 import { useLocalCluster, type Clients } from '../cluster/jest-cluster.js';
-import { waitFor } from '../cluster/wait-for.js';
-import { buildImages, BUILD_TIMEOUT_MS, imageNames } from '../image/build.js';
-import { podmanText } from '../image/podman.js';
-import { TestRun } from '../image/test-run.js';
+import { waitFor } from '../support/wait-for.js';
+import { buildImages, BUILD_TIMEOUT_MS, imageNames } from '../support/image-build.js';
+import { podmanText } from '../support/podman.js';
+import { TestRun } from '../support/test-run.js';
 import { ApplianceApi, condition } from '../operator/appliance-api.js';
 import { chartDir, helm, parseManifests } from './helm.js';
 

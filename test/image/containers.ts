@@ -3,8 +3,8 @@
 // port published on 127.0.0.1 only, on a port the kernel picks.
 import { spawn } from 'node:child_process';
 import { get } from './http.js';
-import { podman, podmanResult, podmanScript, podmanText, repoRoot, type CommandResult } from './podman.js';
-import type { TestRun } from './test-run.js';
+import { podman, podmanResult, podmanScript, podmanText, repoRoot, type CommandResult } from '../support/podman.js';
+import type { TestRun } from '../support/test-run.js';
 
 export interface ContainerExit {
   code: number | null;

@@ -1,13 +1,13 @@
 // The operator image (`--target operator` of the same Dockerfile): it carries the service image's core hash
 // as its default expectation, refuses to start without its settings, and, given a kubeconfig (here one that
 // leads nowhere: no cluster is needed to prove the image runs), serves its probes hardened and stops on SIGTERM.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from './build.js';
+import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from '../support/image-build.js';
 import { runContainer, runToExit, waitForHttp, type Container } from './containers.js';
 import { get } from './http.js';
-import { inspectImage } from './podman.js';
-import { TestRun } from './test-run.js';
+import { inspectImage, podmanResult, repoRoot } from '../support/podman.js';
+import { TestRun } from '../support/test-run.js';
 
 // 127.0.0.1:9 inside the container: refused at once, so the operator campaigns for its lease in vain.
 const kubeconfigLeadingNowhere = `apiVersion: v1
@@ -46,6 +46,15 @@ test('its default core hash is the one in the service image of the same build', 
   expect(operator.Config.Env).toContain(`R4_DEFAULT_CORE_SHA256=${coreSha256}`);
   expect(operator.Config.Cmd).toEqual(['node', 'dist/operator/main.js']);
   expect(operator.Config.User).toBe('65532:65532');
+}, 60_000);
+
+test('it runs on the pinned Node 24 and ships only the operator\'s code and packages', async () => {
+  const pinned = /^NODE_VERSION=(\S+)$/m.exec(readFileSync(path.join(repoRoot, 'scripts/node/versions.env'), 'utf8'))?.[1];
+  const look = await podmanResult(['run', '--rm', '--label', run.label, '--network', 'none', '--entrypoint', 'sh', images.operator, '-c', 'node --version; ls dist; ls node_modules']);
+  const [version, ...entries] = look.stdout.toString('utf8').split('\n').filter(Boolean);
+  expect(version).toBe(`v${pinned}`);
+  expect(entries).toEqual(expect.arrayContaining(['api', 'cdk8s', 'contracts', 'operator', 'cdk8s-plus-27', '@kubernetes']));
+  expect(entries.filter((e) => /^(service|fastify|pino|jest|typescript)$/.test(e))).toEqual([]);
 }, 60_000);
 
 test('without R4_DEFAULT_IMAGE it exits 2 and says which setting is missing', async () => {

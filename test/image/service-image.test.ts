@@ -6,16 +6,17 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from './build.js';
+import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from '../support/image-build.js';
 import { runContainer, runOnce, waitForHttp, type Container, type RunOptions } from './containers.js';
 import { get, getJson } from './http.js';
-import { inspectImage, repoRoot } from './podman.js';
-import { TestRun } from './test-run.js';
+import { inspectImage, repoRoot } from '../support/podman.js';
+import { TestRun } from '../support/test-run.js';
 
 const CORE_PATH = '/app/runtime/bin/re4_dump';
 const MANIFEST_PATH = '/app/selftest/manifest.json';
 const CORE_LABEL = 'dev.r4.core.sha256';
 const API_KEY = 'image-test-key';
+const pinnedNode = /^NODE_VERSION=(\S+)$/m.exec(readFileSync(path.join(repoRoot, 'scripts/node/versions.env'), 'utf8'))?.[1];
 const auth = { 'x-api-key': API_KEY };
 
 /** What `docker run --read-only ...` users are told to do; /tmp must allow exec (the sealed core runs there). */
@@ -105,6 +106,14 @@ describe('run hardened', () => {
     expect(version.expected_core_sha256).toBe(coreSha256);
   }, 60_000);
 
+  test('it runs on the pinned Node 24 and ships only the service\'s code and packages', async () => {
+    expect((await container.exec(['node', '--version'])).trim()).toBe(`v${pinnedNode}`);
+    expect((await container.exec(['ls', 'dist'])).split('\n').filter(Boolean)).toEqual(['contracts', 'service']);
+    const packages = (await container.exec(['ls', 'node_modules'])).split('\n');
+    expect(packages).toContain('fastify');
+    expect(packages.filter((p) => /^(@kubernetes|cdk8s|jest|typescript)$/.test(p))).toEqual([]);
+  }, 60_000);
+
   test('it serves random bytes to a key holder only', async () => {
     const answer = await get(`${container.url}/random?n=32&fmt=hex`, auth);
     expect(answer.status).toBe(200);
@@ -116,10 +125,12 @@ describe('run hardened', () => {
   test('tini is PID 1; tini, node and the core run as uid 65532 with no capabilities, on a read-only root', async () => {
     expect(await container.exec(['cat', '/proc/1/comm'])).toBe('tini\n');
     const statuses = await container.exec([
-      'sh', '-c', 'for p in /proc/[0-9]*; do case "$(cat "$p/comm" 2>/dev/null)" in tini|node|re4_dump) cat "$p/status";; esac; done',
+      // By the program each runs (argv[0]): Node 24 names its main thread "MainThread", so comm no longer
+      // says node, and the core makes itself undumpable, which hides its /proc/<pid>/exe.
+      'sh', '-c', 'for p in /proc/[0-9]*; do n="$(basename "$(tr \'\\0\' \'\\n\' <"$p/cmdline" 2>/dev/null | head -n 1)")"; case "$n" in tini|node|re4_dump) echo "Exe: $n"; cat "$p/status";; esac; done',
     ]);
-    const processes = statuses.split(/^(?=Name:)/m);
-    expect(processes.map((status) => /^Name:\s+(\S+)/.exec(status)?.[1]).sort()).toEqual(['node', 're4_dump', 'tini']);
+    const processes = statuses.split(/^(?=Exe:)/m);
+    expect(processes.map((status) => /^Exe:\s+(\S+)/.exec(status)?.[1]).sort()).toEqual(['node', 're4_dump', 'tini']);
     for (const status of processes) {
       expect(status).toMatch(/^Uid:\s+65532\s+65532\s+65532\s+65532$/m);
       expect(status).toMatch(/^CapEff:\s+0+$/m);

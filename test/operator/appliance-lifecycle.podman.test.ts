@@ -3,10 +3,10 @@
 // pod's network namespace with the pod's securityContext, and the kubelet reports the image's digest.
 import { useLocalCluster } from '../cluster/jest-cluster.js';
 import { PodmanRuntime } from '../cluster/kubelet/podman-runtime.js';
-import { waitFor } from '../cluster/wait-for.js';
-import { buildImages, BUILD_TIMEOUT_MS, imageNames } from '../image/build.js';
-import { podmanText } from '../image/podman.js';
-import { TestRun } from '../image/test-run.js';
+import { waitFor } from '../support/wait-for.js';
+import { buildImages, BUILD_TIMEOUT_MS, imageNames } from '../support/image-build.js';
+import { podmanText } from '../support/podman.js';
+import { TestRun } from '../support/test-run.js';
 import { ApplianceApi } from './appliance-api.js';
 import { describeApplianceLifecycle } from './appliance-scenarios.js';
 import { entropyImage } from './operator-harness.js';

@@ -8,7 +8,7 @@ import type { ClusterHandle } from '../cluster/jest-cluster.js';
 import { podmanHangingSelftestCore } from '../cluster/kubelet/podman-fixtures.js';
 import { pauseContainer, PodmanRuntime } from '../cluster/kubelet/podman-runtime.js';
 import { hangingSelftestCore } from '../cluster/kubelet/programs.js';
-import { waitFor } from '../cluster/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 import { ApplianceApi, condition } from './appliance-api.js';
 import { entropyImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from './operator-harness.js';
 

@@ -7,10 +7,10 @@ import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import type { Clients } from '../cluster/jest-cluster.js';
 import type { LocalCluster } from '../cluster/cluster.js';
 import { PodmanRuntime } from '../cluster/kubelet/podman-runtime.js';
-import { startLocalProcess, type LocalProcess } from '../cluster/local-process.js';
-import { repoRoot } from '../cluster/repo-paths.js';
-import { waitFor } from '../cluster/wait-for.js';
-import { freeLoopbackPort } from '../cluster/free-port.js';
+import { startLocalProcess, type LocalProcess } from '../support/local-process.js';
+import { repoRoot } from '../support/repo-paths.js';
+import { waitFor } from '../support/wait-for.js';
+import { freeLoopbackPort } from '../support/free-port.js';
 import { localCoreSha256 } from '../cluster/kubelet/programs.js';
 
 export const OPERATOR_NAMESPACE = 'r4-system';

@@ -3,7 +3,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { ResilientInformer } from '../../operator/manager/informer.js';
 import { useLocalCluster } from '../cluster/jest-cluster.js';
-import { waitFor } from '../cluster/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 import { ApplianceApi, condition } from './appliance-api.js';
 import { installCrd, installOperatorAccess, OPERATOR_NAMESPACE, startOperator, type OperatorProcess } from './operator-harness.js';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../cluster/repo-paths.js';
+import { repoRoot } from '../support/repo-paths.js';
 
 const run = promisify(execFile);
 

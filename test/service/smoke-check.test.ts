@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freeLoopbackPort } from '../cluster/free-port.js';
+import { freeLoopbackPort } from '../support/free-port.js';
 import { KEY, ROOT, scratchDir, startTestService } from './harness.js';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@
 // is the same for both.
 import { constants } from 'node:os';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { startLocalProcess } from '../local-process.js';
+import { startLocalProcess } from '../../support/local-process.js';
 import { programFor, unmappedImageMessage } from './programs.js';
 import { envWithMounts } from './volumes.js';
 

@@ -11,7 +11,7 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import { release } from 'node:os';
-import { retry } from '../backoff.js';
+import { retry } from '../../support/backoff.js';
 
 const fakeNodeLabel = 'r4.dev/fake-node';
 const leaseDurationSeconds = 40;

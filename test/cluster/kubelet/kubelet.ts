@@ -15,7 +15,7 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { logTo } from '../log-tail.js';
+import { logTo } from '../../support/log-tail.js';
 import type { PodNetwork } from '../pod-network.js';
 import type { ServiceNetwork } from '../service-network.js';
 import type { EnvSources } from './container-env.js';

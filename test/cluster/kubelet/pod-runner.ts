@@ -38,7 +38,9 @@ export class PodRunner {
     public pod: V1Pod,
     private readonly context: PodRunnerContext,
   ) {
-    this.podDir = join(context.podsDir, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
+    // Short, because the pod's emptyDir /tmp is below it and the service's Unix socket path in /tmp may hold
+    // at most 107 bytes: the uid's first 13 characters are unique enough within one cluster.
+    this.podDir = join(context.podsDir, (pod.metadata?.uid ?? '').slice(0, 13));
     this.waitingStatuses = (pod.spec?.containers ?? []).map(creatingStatus);
   }
 

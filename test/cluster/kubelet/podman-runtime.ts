@@ -20,15 +20,16 @@
 import { spawn } from 'node:child_process';
 import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot } from '../repo-paths.js';
+import { repoRoot } from '../../support/repo-paths.js';
 import { processRuntime, type ContainerRuntime, type ContainerStart, type RunnableImage, type RunningContainer, type StartFailure, type ContainerExit } from './container-runtime.js';
 import { fixtureMounts, IMAGE_CORE_PATH, isServiceImageFixture, type ServiceImageFixture } from './podman-fixtures.js';
 import { containerName, podmanRunPlan, type ExtraMount } from './podman-run-args.js';
 import { kubernetesServiceAddress } from '../control-plane.js';
 import { netnsEtcDir } from '../pod-network.js';
 import { imageName } from './programs.js';
-import { imageNames } from '../../image/build.js';
-import { podmanResult, podmanScript, podmanText } from '../../image/podman.js';
+import { startGuard } from '../../support/guard.js';
+import { imageNames } from '../../support/image-build.js';
+import { podmanResult, podmanScript, podmanText } from '../../support/podman.js';
 
 export const CLUSTER_LABEL = 'dev.r4.cluster';
 /** The label (key=value) that every container of the cluster in `clusterDir` carries. */
@@ -115,10 +116,8 @@ export class PodmanRuntime implements ContainerRuntime {
     if (!serviceImage) {
       throw new Error(`the podman kubelet runtime needs the image ${reference}, which r4's podman storage does not have; build it with: sudo sh scripts/image/build.sh`);
     }
-    const child = spawn('sh', ['-c', guardScript, 'r4-podman-guard', podmanScript, clusterLabel(options.clusterDir)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], cwd: repoRoot });
-    child.unref();
-    (child.stdin as unknown as { unref(): void }).unref();
-    return new PodmanRuntime(options, serviceImage, { disarm: () => child.stdin.end('disarm\n') });
+    const guard = startGuard('r4-podman-guard', guardScript, [podmanScript, clusterLabel(options.clusterDir)], repoRoot);
+    return new PodmanRuntime(options, serviceImage, { disarm: () => guard.end('disarm') });
   }
 
   async image(reference: string): Promise<RunnableImage | { error: string }> {

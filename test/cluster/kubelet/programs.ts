@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
 import { kubernetesServiceAddress } from '../control-plane.js';
-import { compiledDir, repoRoot } from '../repo-paths.js';
+import { compiledDir, repoRoot } from '../../support/repo-paths.js';
 
 export interface ContainerLaunch {
   argv: string[];

@@ -3,12 +3,11 @@
 // either). A small guard process therefore reads a pipe from this process: at end-of-file, however this
 // process ended, it stops the process groups still registered, removes every container labelled with this
 // run's id and the run's temporary directory. close() does the same at once and dismisses the guard.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
+import { startGuard, type Guard } from './guard.js';
 import { podman, podmanScript } from './podman.js';
 
 // $1: podman.sh, $2: the label that marks this run's containers, $3: the run's temporary directory.
@@ -34,7 +33,7 @@ export class TestRun {
   readonly id: string;
   /** A directory for the run's files (kubeconfigs, tampered cores), removed with the run. */
   readonly dir: string;
-  private readonly guard: ChildProcessByStdio<Writable, null, null>;
+  private readonly guard: Guard;
   private readonly groups = new Set<number>();
   private containers = 0;
 
@@ -42,12 +41,7 @@ export class TestRun {
     this.id = id;
     this.label = `dev.r4.test-run=${id}`;
     this.dir = mkdtempSync(path.join(tmpdir(), `r4-test-${id}-`));
-    this.guard = spawn('sh', ['-c', guardScript, 'r4-test-guard', podmanScript, this.label, this.dir], {
-      detached: true, // a Ctrl-C meant for jest does not reach it
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    this.guard.unref();
-    (this.guard.stdin as unknown as { unref(): void }).unref();
+    this.guard = startGuard('r4-test-guard', guardScript, [podmanScript, this.label, this.dir]);
   }
 
   static start(): TestRun {
@@ -63,12 +57,12 @@ export class TestRun {
   /** A process group (a detached child's pid) the guard stops if this process dies first. */
   track(pgid: number): void {
     this.groups.add(pgid);
-    this.guard.stdin.write(`track ${pgid}\n`);
+    this.guard.tell(`track ${pgid}`);
   }
 
   untrack(pgid: number): void {
     this.groups.delete(pgid);
-    this.guard.stdin.write(`untrack ${pgid}\n`);
+    this.guard.tell(`untrack ${pgid}`);
   }
 
   async close(): Promise<void> {
@@ -77,7 +71,7 @@ export class TestRun {
     if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]);
     for (const pgid of this.groups) signalGroup(pgid, 'SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
-    this.guard.stdin.end('done\n');
+    this.guard.end('done');
   }
 }
 

@@ -3,7 +3,7 @@
 // It also runs compiled, from dist/ (the cluster harness's podman runtime under `npm run cluster`).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot } from '../cluster/repo-paths.js';
+import { repoRoot } from './repo-paths.js';
 
 export { repoRoot };
 export const podmanScript = path.join(repoRoot, 'scripts/image/podman.sh');

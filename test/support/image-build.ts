@@ -30,7 +30,7 @@ export async function buildImages(run: TestRun): Promise<BuiltImages> {
   return { ...imageNames, serviceId: service.Id, serviceSize: service.Size, operatorSize: operator.Size, seconds };
 }
 
-/** Podman installed and the `node:20-bookworm-slim` base in r4's storage, without building r4 itself. */
+/** Podman installed and the `node:24-bookworm-slim` base in r4's storage, without building r4 itself. */
 export async function prepareBase(run: TestRun): Promise<void> {
   await runImageScript(run, 'install.sh');
   await runImageScript(run, 'base.sh');

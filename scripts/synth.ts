@@ -6,17 +6,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
-import { KIND, resolveSpec, type EntropyAppliance, type OperatorDefaults } from '../operator/appliance/spec.js';
-import { synthesizeWorkload, type RenderedObject } from './entropy-workload.js';
+import { KIND } from '../api/v1alpha1/group.js';
+import { resolveSpec, type OperatorDefaults } from '../api/v1alpha1/resolve.js';
+import type { EntropyAppliance } from '../api/v1alpha1/types.js';
+import { parseManifest } from '../contracts/manifest.js';
+import { synthesizeWorkload, type RenderedObject } from '../cdk8s/entropy-workload.js';
 
 const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 function localDefaults(env: NodeJS.ProcessEnv): OperatorDefaults {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   const manifest = join(repoRoot, 'native', 'build', 'manifest.json');
-  const coreSha256 =
-    env.R4_DEFAULT_CORE_SHA256 ||
-    (existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as { core_sha256: string }).core_sha256 : '');
+  const parsed = existsSync(manifest) ? parseManifest(readFileSync(manifest, 'utf8')) : undefined;
+  const coreSha256 = env.R4_DEFAULT_CORE_SHA256 || (parsed?.ok ? parsed.manifest.coreSha256 : '');
   if (!coreSha256) throw new Error('no core hash: set R4_DEFAULT_CORE_SHA256 or build the core (npm run build:native)');
   return { image: env.R4_DEFAULT_IMAGE || `r4:${pkg.version}`, coreSha256 };
 }

@@ -1,0 +1,50 @@
+// The repository's TypeScript import graph, read from the sources (TypeScript's own pre-processor, so
+// static, re-exported and dynamic imports all count), for the structure tests.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import ts from 'typescript';
+import { repoRoot } from '../support/repo-paths.js';
+
+export const ROOTS = ['api', 'contracts', 'service', 'operator', 'cdk8s', 'test', 'bench', 'scripts'];
+export const PRODUCT = ['api', 'contracts', 'service', 'operator', 'cdk8s'];
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : tsFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+export interface ImportGraph {
+  /** file -> the repository files it imports (relative specifiers). */
+  files: Map<string, string[]>;
+  /** file -> the packages it imports (bare specifiers, `node:` built-ins left out). */
+  packages: Map<string, string[]>;
+}
+
+/** `@scope/name/sub` -> `@scope/name`; `name/sub` -> `name`. */
+const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+
+export function importGraph(): ImportGraph {
+  const files = new Map<string, string[]>();
+  const packages = new Map<string, string[]>();
+  for (const file of ROOTS.flatMap(tsFiles)) {
+    const specs = ts.preProcessFile(readFileSync(join(repoRoot, file), 'utf8'), true, true).importedFiles.map((f) => f.fileName);
+    files.set(file, specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)).replace(/\.js$/, '.ts')));
+    packages.set(file, [...new Set(specs.filter((s) => !s.startsWith('.') && !s.startsWith('node:')).map(packageName))]);
+  }
+  return { files, packages };
+}
+
+/** Every file reachable from `entry` through relative imports, the entry included. */
+export function reachable(graph: ImportGraph, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const next of graph.files.get(file) ?? []) visit(next);
+  };
+  visit(entry);
+  return seen;
+}

@@ -1,13 +1,23 @@
 #!/bin/sh
 # Installs what building and testing r4 needs, and only what is missing, so a fresh Debian 12 clone works
 # with `npm start` / `npm test` alone and a warm machine pays a few dpkg look-ups.
+#   sh scripts/setup.sh           what `npm start` needs: the "build" group of scripts/debian-tools.txt,
+#                                 the pinned Node 24, the npm packages
+#   sh scripts/setup.sh --bench   the same, and the benchmarks' tools
+#   sh scripts/setup.sh --test    every group (tests build images and run benchmarks' short forms), and the
+#                                 local Kubernetes binaries
 set -eu
 cd "$(dirname "$0")/.."
 
-# Debian packages: compiler and static libcrypto for the core, rng-tools5 for the statistical tests,
-# openssl for the benchmark baseline and test certificates, iproute2 for the cluster harness's pod networks,
-# wrk for the service benchmark's load generator.
-debs="build-essential libssl-dev openssl rng-tools5 iproute2 wrk"
+case "${1:-}" in
+  "") groups="build" ;;
+  --bench) groups="build bench" ;;
+  --test) groups="build test image bench" ;;
+  *) echo "usage: sh scripts/setup.sh [--bench|--test]" >&2; exit 2 ;;
+esac
+
+# Debian packages of the groups asked for (column 3 of the list; "-" marks what is not a Debian package).
+debs=$(awk -v groups=" $groups " '!/^#/ && NF >= 3 && $3 != "-" && index(groups, " " $1 " ") { print $3 }' scripts/debian-tools.txt | sort -u)
 missing=""
 for p in $debs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -20,18 +30,20 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
-# npm packages: reinstall only when the lock file changed since the last install.
+# Node 24, pinned and verified, from the cache (fetched on first use).
+sh scripts/node/ensure.sh >/dev/null
+
+# npm packages, installed by Node 24's npm: again only when the lock file or the Node version changed.
 stamp=node_modules/.r4-lock-stamp
-if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+want=$(sha256sum package-lock.json scripts/node/versions.env | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "r4 setup: installing npm packages" >&2
-  npm ci --no-audit --no-fund >&2
-  cp package-lock.json "$stamp"
+  sh scripts/node/run.sh --quiet npm ci --no-audit --no-fund >&2
+  echo "$want" >"$stamp"
 fi
 
-# --- Local Kubernetes cluster for the tests (test/cluster) -----------------------------------------------
-# Only `npm test` passes --test: the cluster tests need kube-apiserver, etcd, ... built from pinned Go
-# modules. The first build takes several minutes and says where its cache lives; later runs find the
-# cache and return at once. `npm start` does not need them.
-if [ "${1:-}" = "--test" ]; then
-  bash test/cluster/bins/build.sh
-fi
+# The local Kubernetes cluster's binaries (test/cluster), built from pinned Go modules: the first build
+# takes several minutes and says where its cache lives; later runs find the cache and return at once.
+case " $groups " in
+  *" test "*) bash test/cluster/bins/build.sh ;;
+esac

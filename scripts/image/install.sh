@@ -1,9 +1,10 @@
 #!/bin/sh
-# Installs the Debian packages that build and run r4's images, and only those missing: podman and buildah,
-# runc (crun fails on these VMs), debootstrap (the local base image). A warm machine pays a few dpkg look-ups.
+# Installs the Debian packages that build and run r4's images, and only those missing: the group "image" of
+# scripts/debian-tools.txt (podman, buildah, runc, debootstrap). A warm machine pays a few dpkg look-ups.
 set -eu
+cd "$(dirname "$0")/../.."
 
-debs="podman buildah runc debootstrap"
+debs=$(awk '!/^#/ && $1 == "image" && $3 != "-" { print $3 }' scripts/debian-tools.txt | sort -u)
 missing=""
 for p in $debs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -82,4 +82,37 @@ describe('WorkQueue', () => {
     q.add('b');
     expect(q.length).toBe(0);
   });
+
+  test('a handler that returns requeueAfter is run again after it; the earlier of two delays wins', async () => {
+    const times: number[] = [];
+    const q = new WorkQueue(
+      async () => {
+        times.push(Date.now());
+        return times.length === 1 ? { requeueAfter: 50 } : {};
+      },
+      { workers: 1, baseDelayMs: 1, maxDelayMs: 10 },
+    );
+    q.addAfter('a', 10_000);
+    q.add('a');
+    await eventually(() => times.length === 2);
+    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(45);
+    q.addAfter('a', 10_000);
+    q.addAfter('a', 20);
+    await eventually(() => times.length === 3);
+    await q.stop();
+  });
+
+  test('forget drops a pending delay and the failure history of a deleted key', async () => {
+    let runs = 0;
+    const q = new WorkQueue(async () => {
+      runs++;
+      return { requeueAfter: 30 };
+    }, { workers: 1, baseDelayMs: 1, maxDelayMs: 10 });
+    q.add('a');
+    await eventually(() => runs === 1);
+    q.forget('a');
+    await tick(80);
+    expect(runs).toBe(1);
+    await q.stop();
+  });
 });

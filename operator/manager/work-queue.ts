@@ -1,6 +1,7 @@
 // A keyed work queue in the manner of client-go's: a key waits at most once (duplicates merge), one
 // handler runs per key at a time (a key that changes while it runs is run again afterwards), failures
-// retry with capped exponential backoff, and delayed re-adds let a handler ask to be called again.
+// retry with capped exponential backoff, a handler that returns `requeueAfter` is called again by then at
+// the latest, and a forgotten key (its object is gone) loses its timers and failure history.
 
 export interface WorkQueueOptions {
   /** Handlers that may run at once, for different keys. */
@@ -11,7 +12,7 @@ export interface WorkQueueOptions {
   onError?: (key: string, error: unknown, attempt: number) => void;
 }
 
-export type Handler = (key: string) => Promise<void>;
+export type Handler = (key: string) => Promise<{ requeueAfter?: number } | void>;
 
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -19,7 +20,7 @@ export class WorkQueue {
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private active = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -41,20 +42,27 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Adds the key after a delay; an earlier pending delay for the same key wins. */
+  /** Adds the key after a delay; of two pending delays for the same key, the one that ends first wins. */
   addAfter(key: string, delayMs: number): void {
-    if (this.stopped || this.timers.has(key)) return;
+    if (this.stopped) return;
+    const at = Date.now() + delayMs;
+    const pending = this.timers.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, at });
   }
 
-  /** Forgets a key's failure history (its object is gone). */
+  /** Forgets a key whose object is gone: its pending delay and failure history. */
   forget(key: string): void {
     this.failures.delete(key);
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending.timer);
+    this.timers.delete(key);
   }
 
   get length(): number {
@@ -64,7 +72,7 @@ export class WorkQueue {
   /** Stops taking work and waits for running handlers to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();
@@ -83,8 +91,9 @@ export class WorkQueue {
 
   private async run(key: string): Promise<void> {
     try {
-      await this.handler(key);
+      const result = await this.handler(key);
       this.failures.delete(key);
+      if (result?.requeueAfter !== undefined) this.addAfter(key, result.requeueAfter);
     } catch (error) {
       const attempt = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, attempt);

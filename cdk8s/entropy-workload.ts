@@ -3,35 +3,19 @@
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { ResolvedSpec } from '../operator/appliance/spec.js';
+import { ATTESTED_CONDITION, selectorLabels, workloadLabels } from '../api/v1alpha1/labels.js';
+import type { ResolvedSpec } from '../api/v1alpha1/resolve.js';
+import type { ServiceEnv } from '../contracts/service-env.js';
 
-/** The pod condition the operator owns: True only while the pod's core is attested. */
-export const ATTESTED_CONDITION = 'r4.dev/attested';
-export const APPLIANCE_LABEL = 'r4.dev/appliance';
-export const CORDONED_LABEL = 'r4.dev/cordoned';
 export const CONTAINER_NAME = 'entropy';
 export const CONTAINER_PORT = 8080;
 const KEYS_DIR = '/etc/r4/keys';
 /** The non-root user the image runs as (Dockerfile). */
 const RUN_AS = 65532;
 
-/** Labels that never change for the life of an appliance, so they may sit in immutable selectors. */
-export function selectorLabels(applianceName: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'r4-entropy', [APPLIANCE_LABEL]: applianceName };
-}
-
-export function workloadLabels(applianceName: string): Record<string, string> {
-  return {
-    ...selectorLabels(applianceName),
-    'app.kubernetes.io/instance': applianceName,
-    'app.kubernetes.io/component': 'entropy-service',
-    'app.kubernetes.io/part-of': 'r4',
-    'app.kubernetes.io/managed-by': 'r4-operator',
-  };
-}
-
-function serviceEnv(spec: ResolvedSpec): Record<string, string> {
-  const env: Record<string, string> = {
+/** The service's environment (contracts/service-env.ts names and explains each variable). */
+function serviceEnv(spec: ResolvedSpec): ServiceEnv {
+  const env: ServiceEnv = {
     API_HOST: '0.0.0.0',
     PORT: String(CONTAINER_PORT),
     API_KEYS_FILE: `${KEYS_DIR}/${spec.apiKeySecret.key}`,

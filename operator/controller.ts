@@ -1,6 +1,7 @@
 // The machinery a leader runs: informers on appliances, their children and pods; a keyed work queue
-// that reconciles one appliance at a time; and the attestor. Built on start, torn down on stop, so a
-// replica that loses leadership holds no stale cache and can campaign again without restarting.
+// that reconciles one appliance at a time; and the attestor, which the appliance events schedule. Built on
+// start, torn down on stop, so a replica that loses leadership holds no stale cache and can campaign again
+// without restarting.
 import {
   AppsV1Api,
   CoreV1Api,
@@ -12,11 +13,13 @@ import {
   type KubernetesObject,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { APPLIANCE_LABEL } from '../cdk8s/entropy-workload.js';
+import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/group.js';
+import { APPLIANCE_LABEL, MANAGED_SELECTOR } from '../api/v1alpha1/labels.js';
+import { resolveSpec, type OperatorDefaults } from '../api/v1alpha1/resolve.js';
+import type { EntropyAppliance } from '../api/v1alpha1/types.js';
 import { Attestor, probeable } from './attestation/attestor.js';
 import { ConcurrencyLimit } from './attestation/probe.js';
 import { key, ownerApplianceKey, Reconciler } from './appliance/reconciler.js';
-import { GROUP, PLURAL, resolveSpec, VERSION, type EntropyAppliance, type OperatorDefaults } from './appliance/spec.js';
 import { EventRecorder } from './cordon/events.js';
 import { describeError, type Logger } from './log.js';
 import { ResilientInformer, type ChangeKind } from './manager/informer.js';
@@ -31,17 +34,13 @@ export interface ControllerOptions {
   metrics: OperatorMetrics;
 }
 
-const MANAGED = 'app.kubernetes.io/managed-by=r4-operator';
-/** A safety net under the watches: every appliance is reconciled at least this often. */
-const RESYNC_MS = 60_000;
-
 export class Controller {
   private readonly appliances: ResilientInformer<EntropyAppliance & KubernetesObject>;
   private readonly children: Map<string, ResilientInformer<KubernetesObject>>;
   private readonly pods: ResilientInformer<V1Pod>;
   private readonly queue: WorkQueue;
   private readonly attestor: Attestor;
-  private resync: NodeJS.Timeout | undefined;
+  private readonly reconciler: Reconciler;
 
   constructor(kubeConfig: KubeConfig, private readonly options: ControllerOptions) {
     const { watchNamespace: ns, log } = options;
@@ -65,7 +64,7 @@ export class Controller {
               : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
           ),
       },
-      (_kind, a) => enqueue(key(a.metadata?.namespace ?? 'default', a.metadata?.name ?? '')),
+      (kind, a) => this.applianceChanged(kind, a),
       log,
     );
     const onChild = (_kind: ChangeKind, o: KubernetesObject) => enqueue(ownerApplianceKey(o));
@@ -75,8 +74,8 @@ export class Controller {
         new ResilientInformer(kubeConfig, {
           name: 'deployments',
           path: scoped('/apis/apps/v1', 'deployments'),
-          labelSelector: MANAGED,
-          list: () => asList(ns ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: MANAGED }) : apps.listDeploymentForAllNamespaces({ labelSelector: MANAGED })),
+          labelSelector: MANAGED_SELECTOR,
+          list: () => asList(ns ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: MANAGED_SELECTOR }) : apps.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR })),
         }, onChild, log),
       ],
       [
@@ -84,8 +83,8 @@ export class Controller {
         new ResilientInformer(kubeConfig, {
           name: 'services',
           path: scoped('/api/v1', 'services'),
-          labelSelector: MANAGED,
-          list: () => asList(ns ? core.listNamespacedService({ namespace: ns, labelSelector: MANAGED }) : core.listServiceForAllNamespaces({ labelSelector: MANAGED })),
+          labelSelector: MANAGED_SELECTOR,
+          list: () => asList(ns ? core.listNamespacedService({ namespace: ns, labelSelector: MANAGED_SELECTOR }) : core.listServiceForAllNamespaces({ labelSelector: MANAGED_SELECTOR })),
         }, onChild, log),
       ],
       [
@@ -93,9 +92,9 @@ export class Controller {
         new ResilientInformer(kubeConfig, {
           name: 'poddisruptionbudgets',
           path: scoped('/apis/policy/v1', 'poddisruptionbudgets'),
-          labelSelector: MANAGED,
+          labelSelector: MANAGED_SELECTOR,
           list: () =>
-            asList(ns ? policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector: MANAGED }) : policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector: MANAGED })),
+            asList(ns ? policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector: MANAGED_SELECTOR }) : policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector: MANAGED_SELECTOR })),
         }, onChild, log),
       ],
     ]);
@@ -114,12 +113,6 @@ export class Controller {
     const events = new EventRecorder(core, log);
     this.attestor = new Attestor({
       pods: (k) => this.podsOf(k),
-      target: (k) => {
-        const appliance = this.applianceOf(k);
-        if (!appliance) return undefined;
-        const spec = resolveSpec(appliance, options.defaults);
-        return { expectedCoreSha256: spec.expectedCoreSha256, ...spec.attestation };
-      },
       roundFinished: (k) => this.queue.add(k),
       event: (pod, k, e) =>
         events.forPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, k.split('/')[1] ?? '', e),
@@ -127,7 +120,7 @@ export class Controller {
       limit: new ConcurrencyLimit(options.probeConcurrency),
       log,
     });
-    const reconciler = new Reconciler({
+    this.reconciler = new Reconciler({
       caches: {
         appliance: (namespace, name) => this.appliances.get(name, namespace),
         child: (kind, namespace, name) => this.children.get(kind)?.get(name, namespace),
@@ -145,8 +138,9 @@ export class Controller {
       async (k) => {
         const started = process.hrtime.bigint();
         try {
-          await reconciler.reconcile(k);
+          const result = await this.reconciler.reconcile(k);
           options.metrics.reconciled('success', Number(process.hrtime.bigint() - started) / 1e9);
+          return result;
         } catch (error) {
           options.metrics.reconciled('error', Number(process.hrtime.bigint() - started) / 1e9);
           throw error;
@@ -161,17 +155,13 @@ export class Controller {
     );
   }
 
-  /** Starts the watches (each lists first) and the periodic resync. */
+  /** Starts the watches (each lists first); every reconcile asks to run again within plan.ts's RESYNC_MS. */
   async start(): Promise<void> {
     await Promise.all([this.appliances.start(), this.pods.start(), ...[...this.children.values()].map((i) => i.start())]);
-    this.resync = setInterval(() => {
-      for (const a of this.appliances.list()) this.queue.add(key(a.metadata?.namespace ?? 'default', a.metadata?.name ?? ''));
-    }, RESYNC_MS);
     this.options.log.info('controller started', { namespace: this.options.watchNamespace || '(all)' });
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.resync);
     this.attestor.stop();
     await this.queue.stop();
     await Promise.all([this.appliances.stop(), this.pods.stop(), ...[...this.children.values()].map((i) => i.stop())]);
@@ -193,9 +183,18 @@ export class Controller {
     }));
   }
 
-  private applianceOf(applianceKey: string): EntropyAppliance | undefined {
-    const [namespace, name] = applianceKey.split('/') as [string, string];
-    return this.appliances.get(name, namespace);
+  /** An appliance seen or changed is (re)scheduled for attestation and reconciled; a deleted one is forgotten. */
+  private applianceChanged(kind: ChangeKind, appliance: EntropyAppliance & KubernetesObject): void {
+    const k = key(appliance.metadata?.namespace ?? 'default', appliance.metadata?.name ?? '');
+    if (kind === 'delete' || appliance.metadata.deletionTimestamp) {
+      this.attestor.unschedule(k);
+      this.reconciler.forget(k);
+      this.queue.forget(k);
+      return;
+    }
+    const spec = resolveSpec(appliance, this.options.defaults);
+    this.attestor.schedule(k, { expectedCoreSha256: spec.expectedCoreSha256, ...spec.attestation });
+    this.queue.add(k);
   }
 
   private podsOf(applianceKey: string): readonly V1Pod[] {

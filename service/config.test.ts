@@ -130,6 +130,11 @@ describe('parseConfig', () => {
     expect(error({ API_KEY: 'k', LOG_LEVEL: 'loud' })).toMatch(/LOG_LEVEL must be one of/);
   });
 
+  it('refuses a sealed dir too long for the core\'s output socket, naming the limit', () => {
+    expect(parse({ API_KEY: 'k', R4_SEALED_DIR: `/${'d'.repeat(74)}` }).ok).toBe(true);
+    expect(error({ API_KEY: 'k', R4_SEALED_DIR: `/${'d'.repeat(75)}` })).toMatch(/R4_SEALED_DIR \(default: the temp dir\) must be at most 75 bytes long, for the core's output socket inside it \(got 76/);
+  });
+
   it('reports every problem in one message', () => {
     const message = error({ PORT: 'x', STRICT_FIPS: 'maybe' });
     expect(message.split('; ')).toHaveLength(3);

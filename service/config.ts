@@ -1,5 +1,8 @@
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { ServiceEnv, ServiceEnvName } from '../contracts/service-env.js';
+import { SHA256_HEX } from '../contracts/sha256.js';
+import { MAX_SEALED_DIR_BYTES } from './core/privateDir.js';
 
 /** Where the API keys come from: one key in the environment, or a file re-read when it changes. */
 export type ApiKeySource = { kind: 'inline'; key: string } | { kind: 'file'; path: string };
@@ -38,7 +41,8 @@ export interface ConfigContext {
   cwd: string;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
+/** The variables and their meaning: contracts/service-env.ts. */
+export type Env = Readonly<ServiceEnv>;
 
 /**
  * Defaults a single in-cluster caller doing real work will not reach (5,000 requests/s, 256 MiB/s per key),
@@ -60,7 +64,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Parses and validates the environment once; every problem is reported, in one message. */
 export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
+  const int = (name: ServiceEnvName, fallback: number, min: number, max: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = parseDecimal(raw);
@@ -70,7 +74,7 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     }
     return value;
   };
-  const flag = (name: string, fallback: boolean): boolean => {
+  const flag = (name: ServiceEnvName, fallback: boolean): boolean => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     if (raw === '1' || raw === 'true') return true;
@@ -78,7 +82,7 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     problems.push(`${name} must be 0 or 1 (got ${quote(raw)})`);
     return fallback;
   };
-  const path = (name: string, fallback: string): string => {
+  const path = (name: ServiceEnvName, fallback: string): string => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     return isAbsolute(raw) ? raw : resolve(ctx.cwd, raw);
@@ -101,8 +105,14 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     );
   }
   const expectedCoreSha256 = env.R4_EXPECTED_CORE_SHA256 === undefined || env.R4_EXPECTED_CORE_SHA256 === '' ? null : env.R4_EXPECTED_CORE_SHA256;
-  if (expectedCoreSha256 !== null && !/^[0-9a-f]{64}$/.test(expectedCoreSha256)) {
+  if (expectedCoreSha256 !== null && !SHA256_HEX.test(expectedCoreSha256)) {
     problems.push(`R4_EXPECTED_CORE_SHA256 must be 64 lowercase hex digits (got ${quote(expectedCoreSha256)})`);
+  }
+  const sealedDir = path('R4_SEALED_DIR', ctx.tmpDir);
+  if (Buffer.byteLength(sealedDir) > MAX_SEALED_DIR_BYTES) {
+    problems.push(
+      `R4_SEALED_DIR (default: the temp dir) must be at most ${MAX_SEALED_DIR_BYTES} bytes long, for the core's output socket inside it (got ${Buffer.byteLength(sealedDir)}: ${quote(sealedDir)})`,
+    );
   }
   const logLevel = env.LOG_LEVEL === undefined || env.LOG_LEVEL === '' ? 'info' : env.LOG_LEVEL;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${quote(logLevel)})`);
@@ -119,7 +129,7 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     rateLimits,
     selftestTimeoutMs: int('R4_SELFTEST_TIMEOUT_MS', DEFAULT_SELFTEST_TIMEOUT_MS, 100, 600_000),
     predictionResistance: flag('R4_PREDICTION_RESISTANCE', false),
-    sealedDir: path('R4_SEALED_DIR', ctx.tmpDir),
+    sealedDir,
     logLevel,
     tracing: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
   };

@@ -2,10 +2,11 @@
 // deleting the appliance garbage-collects them) and a hash of what was rendered (so an unchanged
 // appliance is not re-applied on every reconcile).
 import { createHash } from 'node:crypto';
+import { API_VERSION, KIND } from '../../api/v1alpha1/group.js';
+import { RENDERED_HASH_ANNOTATION } from '../../api/v1alpha1/labels.js';
+import type { ResolvedSpec } from '../../api/v1alpha1/resolve.js';
+import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import { synthesizeWorkload, type RenderedObject } from '../../cdk8s/entropy-workload.js';
-import { API_VERSION, KIND, type EntropyAppliance, type ResolvedSpec } from './spec.js';
-
-export const RENDERED_HASH_ANNOTATION = 'r4.dev/rendered-hash';
 
 export interface OwnedObject extends RenderedObject {
   metadata: RenderedObject['metadata'] & {

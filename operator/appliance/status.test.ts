@@ -1,14 +1,14 @@
 import { attest, PENDING } from '../attestation/verdict.js';
-import type { VersionDocument } from '../attestation/version-document.js';
+import type { AttestationFields } from '../../contracts/version-document.js';
 import { nextStatus, type ObservedPod, type StatusInput } from './status.js';
 
 const expected = 'e'.repeat(64);
-const doc: VersionDocument = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' };
-const attestedPod = (name: string): ObservedPod => ({ name, podIP: '10.244.0.2', ready: true, attestation: attest({ kind: 'answered', document: doc }, expected, 3) });
+const doc: AttestationFields = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' };
+const attestedPod = (name: string): ObservedPod => ({ name, podIP: '10.244.0.2', ready: true, attestation: attest({ kind: 'answered', fields: doc }, expected, 3) });
 const mismatchPod = (name: string): ObservedPod => ({
   name,
   ready: false,
-  attestation: attest({ kind: 'answered', document: { ...doc, coreSha256: 'f'.repeat(64) } }, expected, 3),
+  attestation: attest({ kind: 'answered', fields: { ...doc, coreSha256: 'f'.repeat(64) } }, expected, 3),
 });
 const now = new Date('2026-01-01T00:00:00Z');
 const steady = { observedGeneration: 2, generation: 2, updatedReplicas: 2, replicas: 2 };

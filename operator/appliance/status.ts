@@ -1,8 +1,8 @@
 // What an appliance's status should say, computed from what the operator observes: pure, so the
 // messages a person reads on a dashboard are unit-tested.
+import { mergeConditions, type Condition, type DesiredCondition } from '../../api/v1alpha1/conditions.js';
+import type { EntropyApplianceStatus, PodStatusEntry } from '../../api/v1alpha1/types.js';
 import type { PodAttestation } from '../attestation/verdict.js';
-import { mergeConditions, type Condition, type DesiredCondition } from './conditions.js';
-import type { EntropyApplianceStatus, PodStatusEntry } from './spec.js';
 
 export interface ObservedPod {
   name: string;
@@ -42,16 +42,16 @@ function cordonSummary(pods: readonly ObservedPod[]): string {
 
 function podEntry(pod: ObservedPod): PodStatusEntry {
   const a = pod.attestation;
-  const document = a.document;
+  const reported = a.reported;
   return {
     name: pod.name,
     ...(pod.podIP && { podIP: pod.podIP }),
     ...(pod.imageID && { imageID: pod.imageID }),
-    ...(document && {
-      integrity: document.integrity,
-      selftest: document.selftest,
-      mode: document.mode,
-      coreSha256: document.coreSha256,
+    ...(reported && {
+      integrity: reported.integrity,
+      selftest: reported.selftest,
+      mode: reported.mode,
+      ...(reported.coreSha256 !== null && { coreSha256: reported.coreSha256 }),
     }),
     verdict: a.verdict,
     reason: a.reason,

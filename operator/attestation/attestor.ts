@@ -1,11 +1,15 @@
 // Attests every running pod of every appliance on the appliance's interval: probes run through one
 // global concurrency limit, verdicts are kept per pod, changes raise Events, and each finished round
-// asks for the appliance to be reconciled (which shows the verdicts on pods and in the status).
+// asks for the appliance to be reconciled (which shows the verdicts on pods and in the status). The
+// controller schedules an appliance when it sees it (with the target its spec resolves to) and
+// unschedules it when it is deleted.
 import type { V1Pod } from '@kubernetes/client-node';
-import { ATTESTED_CONDITION, CONTAINER_PORT } from '../../cdk8s/entropy-workload.js';
+import { ATTESTED_CONDITION } from '../../api/v1alpha1/labels.js';
+import type { AttestationReason } from '../../api/v1alpha1/verdicts.js';
+import { CONTAINER_PORT } from '../../cdk8s/entropy-workload.js';
 import type { Logger } from '../log.js';
 import { ConcurrencyLimit, probeVersion } from './probe.js';
-import { attest, attestationEvents, PENDING, type AttestationReason, type PodAttestation, type ProbeOutcome } from './verdict.js';
+import { attest, attestationEvents, PENDING, type PodAttestation, type ProbeOutcome } from './verdict.js';
 
 export interface PodRecord {
   attestation: PodAttestation;
@@ -24,7 +28,6 @@ export interface AttestationTarget {
 export interface AttestorDeps {
   /** The appliance's pods from the informer cache. */
   pods(applianceKey: string): readonly V1Pod[];
-  target(applianceKey: string): AttestationTarget | undefined;
   roundFinished(applianceKey: string): void;
   event(pod: V1Pod, applianceKey: string, event: { reason: string; type: 'Normal' | 'Warning'; message: string }): void;
   outcome(verdict: string, reason: string): void;
@@ -51,7 +54,7 @@ export function attestationFromPod(pod: V1Pod): PodAttestation {
 
 export class Attestor {
   private readonly records = new Map<string, PodRecord>();
-  private readonly schedules = new Map<string, { timer: NodeJS.Timeout; intervalSeconds: number }>();
+  private readonly schedules = new Map<string, { timer: NodeJS.Timeout; target: AttestationTarget }>();
   private readonly running = new Set<string>();
   private stopped = false;
 
@@ -73,13 +76,20 @@ export class Attestor {
     this.records.delete(uid);
   }
 
-  /** Keeps one repeating round per appliance at its interval; a changed interval reschedules. */
-  schedule(applianceKey: string, intervalSeconds: number): void {
+  /**
+   * Keeps one repeating round per appliance at its target's interval. A new target takes effect at the
+   * next round; a changed interval reschedules (and probes at once).
+   */
+  schedule(applianceKey: string, target: AttestationTarget): void {
     const current = this.schedules.get(applianceKey);
-    if (this.stopped || current?.intervalSeconds === intervalSeconds) return;
+    if (this.stopped) return;
+    if (current?.target.intervalSeconds === target.intervalSeconds) {
+      current.target = target;
+      return;
+    }
     if (current) clearInterval(current.timer);
-    const timer = setInterval(() => void this.round(applianceKey), intervalSeconds * 1000);
-    this.schedules.set(applianceKey, { timer, intervalSeconds });
+    const timer = setInterval(() => void this.round(applianceKey), target.intervalSeconds * 1000);
+    this.schedules.set(applianceKey, { timer, target });
     void this.round(applianceKey);
   }
 
@@ -100,9 +110,8 @@ export class Attestor {
   }
 
   private async round(applianceKey: string): Promise<void> {
-    if (this.stopped || this.running.has(applianceKey)) return;
-    const target = this.deps.target(applianceKey);
-    if (!target) return;
+    const target = this.schedules.get(applianceKey)?.target;
+    if (this.stopped || this.running.has(applianceKey) || !target) return;
     this.running.add(applianceKey);
     try {
       const pods = this.deps.pods(applianceKey).filter(probeable);

@@ -30,7 +30,7 @@ describe('probeVersion (real HTTP server on loopback)', () => {
     const port = await start((_req, res) => res.end(good));
     await expect(probeVersion('127.0.0.1', port, 2000)).resolves.toEqual({
       kind: 'answered',
-      document: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' },
+      fields: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' },
     });
   });
 

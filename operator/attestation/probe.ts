@@ -1,7 +1,7 @@
 // One attestation probe: GET http://<podIP>:<port>/version with a deadline and a size limit, parsed
 // strictly. Whatever goes wrong becomes a ProbeOutcome, never an exception.
 import { request } from 'node:http';
-import { parseVersionDocument } from './version-document.js';
+import { parseVersionDocument } from '../../contracts/version-document.js';
 import type { ProbeOutcome } from './verdict.js';
 
 /** An honest /version answer is about 1 KiB; anything past this is refused, not buffered. */
@@ -39,7 +39,7 @@ export function probeVersion(podIP: string, port: number, timeoutMs: number): Pr
       res.on('error', (e) => finish({ kind: 'unreachable', reason: e.message }));
       res.on('end', () => {
         const parsed = parseVersionDocument(Buffer.concat(chunks).toString('utf8'));
-        finish(parsed.ok ? { kind: 'answered', document: parsed.document } : { kind: 'malformed', reason: parsed.reason });
+        finish(parsed.ok ? { kind: 'answered', fields: parsed.fields } : { kind: 'malformed', reason: parsed.reason });
       });
     });
     req.end();

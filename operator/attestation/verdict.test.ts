@@ -1,9 +1,9 @@
 import { attest, attestationEvents, PENDING, type PodAttestation, type ProbeOutcome } from './verdict.js';
-import type { VersionDocument } from './version-document.js';
+import type { AttestationFields } from '../../contracts/version-document.js';
 
 const expected = 'e'.repeat(64);
-const sealed: VersionDocument = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' };
-const answered = (doc: Partial<VersionDocument> = {}): ProbeOutcome => ({ kind: 'answered', document: { ...sealed, ...doc } });
+const sealed: AttestationFields = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' };
+const answered = (doc: Partial<AttestationFields> = {}): ProbeOutcome => ({ kind: 'answered', fields: { ...sealed, ...doc } });
 const unreachable: ProbeOutcome = { kind: 'unreachable', reason: 'timeout after 2000 ms' };
 
 describe('attest', () => {
@@ -45,7 +45,7 @@ describe('attest', () => {
     a = attest(unreachable, expected, 3, a);
     expect(a).toMatchObject({ verdict: 'Cordoned', reason: 'Unreachable', consecutiveFailures: 3 });
     expect(a.message).toContain('no answer to 3 consecutive probes (last: timeout after 2000 ms)');
-    expect(a.document).toEqual(sealed);
+    expect(a.reported).toEqual(sealed);
   });
 
   test('a new pod that never answers stays pending, then is cordoned', () => {

@@ -1,24 +1,11 @@
 // Turns one probe of a pod's /version into that pod's attestation: pure, so every rule is unit-tested.
-import type { VersionDocument } from './version-document.js';
+import type { AttestationReason, Verdict } from '../../api/v1alpha1/verdicts.js';
+import type { AttestationFields } from '../../contracts/version-document.js';
 
 export type ProbeOutcome =
-  | { kind: 'answered'; document: VersionDocument }
+  | { kind: 'answered'; fields: AttestationFields }
   | { kind: 'malformed'; reason: string }
   | { kind: 'unreachable'; reason: string };
-
-export type Verdict = 'Attested' | 'Cordoned' | 'Pending';
-
-export type AttestationReason =
-  | 'Attested'
-  | 'AwaitingFirstProbe'
-  | 'HashMismatch'
-  | 'IntegrityMismatch'
-  | 'IntegrityMissing'
-  | 'SelfTestFailed'
-  | 'SelfTestDegraded'
-  | 'NotSealed'
-  | 'MalformedResponse'
-  | 'Unreachable';
 
 export interface PodAttestation {
   verdict: Verdict;
@@ -27,7 +14,7 @@ export interface PodAttestation {
   /** Probes in a row that got no usable answer. */
   consecutiveFailures: number;
   /** What the pod said the last time it answered well. */
-  document?: VersionDocument;
+  reported?: AttestationFields;
 }
 
 /** Every pod starts here: no traffic before its first successful attestation. */
@@ -38,10 +25,11 @@ export const PENDING: PodAttestation = {
   consecutiveFailures: 0,
 };
 
-const short = (sha: string) => (sha === '' ? '(none)' : `${sha.slice(0, 12)}…`);
+const short = (sha: string) => `${sha.slice(0, 12)}…`;
 
 /** Which of the four attestation rules an answer breaks first, if any. */
-function judge(doc: VersionDocument, expectedCoreSha256: string): Pick<PodAttestation, 'reason' | 'message'> {
+function judge(doc: AttestationFields, expectedCoreSha256: string): Pick<PodAttestation, 'reason' | 'message'> {
+  if (doc.coreSha256 === null) return { reason: 'IntegrityMissing', message: 'the service could not read or hash its core' };
   if (doc.coreSha256 !== expectedCoreSha256) {
     return {
       reason: 'HashMismatch',
@@ -72,9 +60,9 @@ export function attest(
 ): PodAttestation {
   switch (outcome.kind) {
     case 'answered': {
-      const { reason, message } = judge(outcome.document, expectedCoreSha256);
+      const { reason, message } = judge(outcome.fields, expectedCoreSha256);
       const verdict: Verdict = reason === 'Attested' ? 'Attested' : 'Cordoned';
-      return { verdict, reason, message, consecutiveFailures: 0, document: outcome.document };
+      return { verdict, reason, message, consecutiveFailures: 0, reported: outcome.fields };
     }
     case 'malformed':
       return {
@@ -82,7 +70,7 @@ export function attest(
         reason: 'MalformedResponse',
         message: outcome.reason,
         consecutiveFailures: previous.consecutiveFailures + 1,
-        ...(previous.document && { document: previous.document }),
+        ...(previous.reported && { reported: previous.reported }),
       };
     case 'unreachable': {
       const failures = previous.consecutiveFailures + 1;
@@ -92,7 +80,7 @@ export function attest(
           reason: 'Unreachable',
           message: `no answer to ${failures} consecutive probes (last: ${outcome.reason})`,
           consecutiveFailures: failures,
-          ...(previous.document && { document: previous.document }),
+          ...(previous.reported && { reported: previous.reported }),
         };
       }
       // One lost probe is not yet evidence: keep the verdict until the threshold is reached.

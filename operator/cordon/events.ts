@@ -2,7 +2,7 @@
 // Evicted), recorded on the pod and on its appliance, so both `kubectl describe` views tell the story.
 // Recording is best effort: a lost Event must never stop attestation.
 import type { CoreV1Api, V1ObjectReference } from '@kubernetes/client-node';
-import { API_VERSION, KIND } from '../appliance/spec.js';
+import { API_VERSION, KIND } from '../../api/v1alpha1/group.js';
 import { describeError, type Logger } from '../log.js';
 
 export interface EventInput {

@@ -1,6 +1,6 @@
 // With attestation.evictCordoned, a pod cordoned for longer than its grace period is evicted through the
 // Eviction API, so the Deployment replaces it and the PodDisruptionBudget decides how many may go at once.
-import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 
 /** Long enough for a pod to recover from a passing fault; never shorter than 30 s. */
 export function evictionGraceMs(intervalSeconds: number, failureThreshold: number): number {
@@ -9,9 +9,8 @@ export function evictionGraceMs(intervalSeconds: number, failureThreshold: numbe
 
 export type EvictionResult = 'evicted' | 'blocked-by-budget';
 
-export async function evict(core: CoreV1Api, pod: V1Pod): Promise<EvictionResult> {
-  const name = pod.metadata?.name ?? '';
-  const namespace = pod.metadata?.namespace ?? 'default';
+export async function evict(core: CoreV1Api, pod: { name: string; namespace: string }): Promise<EvictionResult> {
+  const { name, namespace } = pod;
   try {
     await core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
     return 'evicted';

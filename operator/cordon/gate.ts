@@ -2,7 +2,7 @@
 // pod, so the kubelet keeps every other pod out of the Service's endpoints) and the label
 // r4.dev/cordoned=true on cordoned pods, for people and selectors.
 import type { V1Pod, V1PodCondition } from '@kubernetes/client-node';
-import { ATTESTED_CONDITION, CORDONED_LABEL } from '../../cdk8s/entropy-workload.js';
+import { ATTESTED_CONDITION, CORDONED_LABEL } from '../../api/v1alpha1/labels.js';
 import type { PodAttestation } from '../attestation/verdict.js';
 
 export interface GatePatch {

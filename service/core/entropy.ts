@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { answerBuffer, wipeAnswer } from './answerBuffers.js';
 import { PoolFailed, PoolTimeout } from './bytePool.js';
-import type { Mode } from './mode.js';
+import type { Mode } from '../../contracts/version-document.js';
 import type { CoreSupervisor } from './supervisor.js';
 
 export type EntropySourceName = 'core' | 'fallback';

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { parseManifest, type ManifestResult } from './manifest.js';
-
-export type Integrity = 'verified' | 'mismatch' | 'missing';
+import { parseManifest, type ManifestResult } from '../../contracts/manifest.js';
+import type { Integrity } from '../../contracts/version-document.js';
 
 export interface IntegrityReport {
   integrity: Integrity;

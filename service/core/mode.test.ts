@@ -1,6 +1,5 @@
-import type { Integrity } from './integrity.js';
+import type { Integrity, Selftest } from '../../contracts/version-document.js';
 import { canServe, modeFor, type ModeInput } from './mode.js';
-import type { Selftest } from './selftest.js';
 
 const input = (over: Partial<ModeInput>): ModeInput => ({
   integrity: 'verified',

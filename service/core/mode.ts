@@ -1,9 +1,4 @@
-import type { Integrity } from './integrity.js';
-import type { Selftest } from './selftest.js';
-
-export type Mode = 'sealed' | 'fallback' | 'blocked';
-
-export const MODES: readonly Mode[] = ['sealed', 'fallback', 'blocked'];
+import type { Integrity, Mode, Selftest } from '../../contracts/version-document.js';
 
 export interface ModeInput {
   integrity: Integrity;

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
+import type { Selftest } from '../../contracts/version-document.js';
 import { describeCoreExit } from './coreReport.js';
-
-export type Selftest = 'pass' | 'degraded' | 'fail';
 
 export interface SelftestReport {
   selftest: Selftest;

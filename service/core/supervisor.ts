@@ -5,7 +5,9 @@ import type { BytePool } from './bytePool.js';
 import type { CoreCounters, CoreError } from './coreReport.js';
 import { CoreProcess, type CoreExit } from './coreProcess.js';
 import { sealCore, type IntegrityReport } from './integrity.js';
-import { modeFor, type Mode } from './mode.js';
+import type { CoreState, Mode } from '../../contracts/version-document.js';
+import { modeFor } from './mode.js';
+import { OUTPUT_SOCKET_NAME, PRIVATE_DIR_PREFIX, SEALED_CORE_NAME } from './privateDir.js';
 import { runSelftest, type SelftestReport } from './selftest.js';
 
 export interface SupervisorOptions {
@@ -30,8 +32,6 @@ export interface SupervisorLog {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
-
-export type CoreState = 'starting' | 'running' | 'down' | 'stopped';
 
 export interface CoreExitRecord {
   code: number | null;
@@ -100,8 +100,8 @@ export class CoreSupervisor {
   constructor(options: SupervisorOptions) {
     this.options = options;
     this.policy = options.policy ?? CORE_RESTART_POLICY;
-    this.privateDir = mkdtempSync(join(options.sealedDir, 'r4-core-'));
-    this.sealedPath = join(this.privateDir, 're4_dump');
+    this.privateDir = mkdtempSync(join(options.sealedDir, PRIVATE_DIR_PREFIX));
+    this.sealedPath = join(this.privateDir, SEALED_CORE_NAME);
     const notYet = 'not checked yet';
     this.integrity = { integrity: 'missing', measuredSha256: null, expectedSha256: null, coreGit: 'unknown', coreVersion: 'unknown', detail: notYet };
     this.selftest = { selftest: 'fail', detail: 'not run yet' };
@@ -204,7 +204,7 @@ export class CoreSupervisor {
         env: this.options.env,
         poolBytes: this.options.poolBytes ?? DEFAULT_POOL_BYTES,
         readyTimeoutMs: this.options.selftestTimeoutMs,
-        socketPath: join(this.privateDir, 'core-stdout.sock'),
+        socketPath: join(this.privateDir, OUTPUT_SOCKET_NAME),
       },
       {
         onStatus: (status) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { CoreSupervisor } from '../core/supervisor.js';
-import { versionDocument, versionSchema, type BuildInfo, type VersionLimits } from './versionDocument.js';
+import { versionDocumentSchema } from '../../contracts/version-document.js';
+import { versionDocument, type BuildInfo, type VersionLimits } from './versionDocument.js';
 
 export interface VersionRouteOptions {
   supervisor: CoreSupervisor;
@@ -14,7 +15,7 @@ export interface VersionRouteOptions {
 export const versionRoute: FastifyPluginCallback<VersionRouteOptions> = (app, options, done) => {
   app.get(
     '/version',
-    { schema: { summary: 'Identity, attestation state and core counters of this replica', tags: ['attestation'], response: { 200: versionSchema } } },
+    { schema: { summary: 'Identity, attestation state and core counters of this replica', tags: ['attestation'], response: { 200: versionDocumentSchema } } },
     (_request, reply) => {
       const uptimeS = (Date.now() - options.startedAt) / 1000;
       reply.header('cache-control', 'no-store').send(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.strictFips, uptimeS));

@@ -1,13 +1,10 @@
 // Reading and changing EntropyAppliances and looking at what the operator made of them, for the tests.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
-import type { EntropyAppliance } from '../../operator/appliance/spec.js';
+import { API_VERSION, GROUP as group, KIND, PLURAL as plural, VERSION as version } from '../../api/v1alpha1/group.js';
+import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import type { Clients } from '../cluster/jest-cluster.js';
-import { waitFor } from '../cluster/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 import { readManifests } from './operator-harness.js';
-
-const group = 'r4.dev';
-const version = 'v1alpha1';
-const plural = 'entropyappliances';
 
 export class ApplianceApi {
   private readonly custom: CustomObjectsApi;
@@ -24,7 +21,7 @@ export class ApplianceApi {
   }
 
   async create(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
-    await this.custom.createNamespacedCustomObject({ group, version, namespace, plural, body: { apiVersion: `${group}/${version}`, kind: 'EntropyAppliance', metadata: { name }, spec } });
+    await this.custom.createNamespacedCustomObject({ group, version, namespace, plural, body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec } });
   }
 
   async get(namespace: string, name: string): Promise<EntropyAppliance> {

@@ -3,7 +3,8 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type Env } from '../../service/config.js';
+import type { ServiceEnv } from '../../contracts/service-env.js';
+import { parseConfig } from '../../service/config.js';
 import { packageRoot } from '../../service/packageRoot.js';
 import { startService, type RunningService } from '../../service/start.js';
 
@@ -20,8 +21,11 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-/** A real service on 127.0.0.1 (ephemeral port) with the real core; logs are captured for inspection. */
-export async function startTestService(env: Env = {}): Promise<TestService> {
+/**
+ * A real service on 127.0.0.1 (ephemeral port) with the real core; logs are captured for inspection. `env`
+ * is the service's environment, and R4_TEST_FAULT, which the test-hooks core reads from what it inherits.
+ */
+export async function startTestService(env: ServiceEnv & { R4_TEST_FAULT?: string } = {}): Promise<TestService> {
   const fullEnv = { API_KEY: KEY, API_HOST: '127.0.0.1', PORT: '0', ...env };
   const parsed = parseConfig(fullEnv, { packageRoot: ROOT, tmpDir: tmpdir(), cwd: process.cwd() });
   if (!parsed.ok) throw new Error(parsed.error);
@@ -120,7 +124,7 @@ export async function waitUntil<T>(what: string, read: () => Promise<T>, check: 
   return last;
 }
 
-export { alive } from '../cluster/leftovers.js';
+export { alive } from '../support/processes.js';
 
 export function closeAgent(): void {
   agent.destroy();

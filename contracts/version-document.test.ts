@@ -7,22 +7,27 @@ describe('parseVersionDocument', () => {
   test('accepts the four attested fields and ignores the rest', () => {
     expect(parseVersionDocument(JSON.stringify(good))).toEqual({
       ok: true,
-      document: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' },
+      fields: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' },
     });
   });
 
-  test('accepts the empty hash a service reports when its core is missing', () => {
-    const parsed = parseVersionDocument(JSON.stringify({ ...good, core_sha256: '', integrity: 'missing' }));
-    expect(parsed.ok).toBe(true);
+  test('accepts the null hash a service reports when it cannot read its core, with integrity missing', () => {
+    expect(parseVersionDocument(JSON.stringify({ ...good, core_sha256: null, integrity: 'missing', mode: 'blocked' }))).toEqual({
+      ok: true,
+      fields: { coreSha256: null, integrity: 'missing', selftest: 'pass', mode: 'blocked' },
+    });
   });
 
   test.each([
     ['not json', '{', 'not JSON'],
     ['an array', '[]', 'not a JSON object'],
     ['null', 'null', 'not a JSON object'],
+    ['an empty hash (null is the contract)', JSON.stringify({ ...good, core_sha256: '', integrity: 'missing' }), 'core_sha256'],
+    ['a null hash with integrity verified', JSON.stringify({ ...good, core_sha256: null }), 'null but integrity is verified'],
     ['uppercase hash', JSON.stringify({ ...good, core_sha256: 'A'.repeat(64) }), 'core_sha256'],
     ['short hash', JSON.stringify({ ...good, core_sha256: 'ab' }), 'core_sha256'],
     ['numeric hash', JSON.stringify({ ...good, core_sha256: 5 }), 'core_sha256'],
+    ['a missing hash', JSON.stringify({ ...good, core_sha256: undefined }), 'core_sha256'],
     ['unknown integrity', JSON.stringify({ ...good, integrity: 'ok' }), 'integrity'],
     ['missing selftest', JSON.stringify({ ...good, selftest: undefined }), 'selftest'],
     ['unknown mode', JSON.stringify({ ...good, mode: 'SEALED' }), 'mode'],

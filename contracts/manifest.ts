@@ -1,4 +1,15 @@
-/** What the build says the core is: `native/build/manifest.json` = {"name","version","git","core_sha256"}. */
+// The core's manifest, native/build/manifest.json (written by native/Makefile): what the build says the
+// core is. The service checks the core against it; the images, the chart and the release read its hash.
+import { isSha256 } from './sha256.js';
+
+/** The file's fields: {"name", "version", "git", "core_sha256"}. */
+export interface ManifestFile {
+  name: string;
+  version: string;
+  git: string;
+  core_sha256: string;
+}
+
 export interface CoreManifest {
   coreSha256: string;
   git: string;
@@ -6,8 +17,6 @@ export interface CoreManifest {
 }
 
 export type ManifestResult = { ok: true; manifest: CoreManifest } | { ok: false; reason: string };
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** Parses the manifest strictly: a manifest without a well-formed hash cannot vouch for anything. */
 export function parseManifest(text: string): ManifestResult {
@@ -20,10 +29,8 @@ export function parseManifest(text: string): ManifestResult {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, reason: 'manifest is not a JSON object' };
   }
-  const { core_sha256: coreSha256, git, version } = parsed as Record<string, unknown>;
-  if (typeof coreSha256 !== 'string' || !SHA256_HEX.test(coreSha256)) {
-    return { ok: false, reason: 'manifest has no core_sha256 of 64 lowercase hex digits' };
-  }
+  const { core_sha256: coreSha256, git, version } = parsed as Partial<Record<keyof ManifestFile, unknown>>;
+  if (!isSha256(coreSha256)) return { ok: false, reason: 'manifest has no core_sha256 of 64 lowercase hex digits' };
   return {
     ok: true,
     manifest: {

@@ -1,14 +1,19 @@
-// metav1.Condition bookkeeping: a condition's lastTransitionTime moves only when its status changes,
-// so dashboards and alerts see real transitions, not churn.
+// The appliance's conditions (metav1.Condition) and their bookkeeping: a condition's lastTransitionTime
+// moves only when its status changes, so dashboards and alerts see real transitions, not churn.
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+/** Available: some pod is attested and serving. Progressing: a rollout or a first attestation is under way. Degraded: some pod is cordoned. */
+export const CONDITION_TYPES = ['Available', 'Progressing', 'Degraded'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+
+export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
 
 export interface Condition {
   type: string;
   status: ConditionStatus;
   reason: string;
   message: string;
-  observedGeneration: number;
+  observedGeneration?: number;
   lastTransitionTime: string;
 }
 

@@ -1,0 +1,17 @@
+// The values an appliance gets for what its spec leaves out. The CRD's `default:` keywords are generated
+// from these (the API server fills them in), and resolveSpec applies the same ones to an appliance read
+// from a file, so both paths agree.
+
+export const SPEC_DEFAULTS = {
+  replicas: 2,
+  strictFips: true,
+  apiKeySecretKey: 'api-keys',
+  attestation: { intervalSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, evictCordoned: false },
+  service: { port: 8080, type: 'ClusterIP' },
+} as const;
+
+/** Requests and limits of the entropy container when the spec gives none: small, and bounded. */
+export const DEFAULT_RESOURCES = {
+  requests: { cpu: '100m', memory: '96Mi' },
+  limits: { cpu: '1', memory: '256Mi' },
+} as const;

@@ -1,0 +1,31 @@
+// Names on objects that users, selectors and both programs rely on: labels, annotations and the pod
+// condition the operator owns. Fixed here so every reader and writer spells them the same way.
+
+/** The pod readiness gate the operator owns: True only while the pod's core is attested. */
+export const ATTESTED_CONDITION = 'r4.dev/attested';
+/** On every pod and child of an appliance: the appliance's name. */
+export const APPLIANCE_LABEL = 'r4.dev/appliance';
+/** On cordoned pods, for people and selectors: "true". */
+export const CORDONED_LABEL = 'r4.dev/cordoned';
+/** On the children: a hash of what was rendered, so an unchanged child is not re-applied. */
+export const RENDERED_HASH_ANNOTATION = 'r4.dev/rendered-hash';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'r4-operator';
+/** Selects everything the operator manages. */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+
+/** Labels that never change for the life of an appliance, so they may sit in immutable selectors. */
+export function selectorLabels(applianceName: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'r4-entropy', [APPLIANCE_LABEL]: applianceName };
+}
+
+/** Every label of an appliance's children and pods. */
+export function workloadLabels(applianceName: string): Record<string, string> {
+  return {
+    ...selectorLabels(applianceName),
+    'app.kubernetes.io/instance': applianceName,
+    'app.kubernetes.io/component': 'entropy-service',
+    'app.kubernetes.io/part-of': 'r4',
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+  };
+}

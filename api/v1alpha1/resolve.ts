@@ -1,0 +1,54 @@
+// An appliance with every optional field filled in: what its workload is built from and attested against.
+import { DEFAULT_RESOURCES, SPEC_DEFAULTS } from './defaults.js';
+import type { EntropyAppliance, ResourceQuantities, ServiceType, Toleration } from './types.js';
+
+/** What the operator was configured with (the chart sets these from the images it deploys). */
+export interface OperatorDefaults {
+  image: string;
+  coreSha256: string;
+}
+
+export interface ResolvedSpec {
+  name: string;
+  namespace: string;
+  replicas: number;
+  image: string;
+  expectedCoreSha256: string;
+  strictFips: boolean;
+  apiKeySecret: { name: string; key: string };
+  limits: { maxBytesPerRequest?: number; requestsPerSecond?: number; bytesPerSecond?: number };
+  attestation: { intervalSeconds: number; timeoutSeconds: number; failureThreshold: number; evictCordoned: boolean };
+  service: { port: number; type: ServiceType };
+  resources: ResourceQuantities;
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+}
+
+/**
+ * Fills in what the API server's defaulting does not (the image and the hash come from the operator's
+ * configuration) and, for an appliance read from a file, what it would have.
+ */
+export function resolveSpec(appliance: EntropyAppliance, defaults: OperatorDefaults): ResolvedSpec {
+  const s = appliance.spec;
+  const D = SPEC_DEFAULTS;
+  return {
+    name: appliance.metadata.name,
+    namespace: appliance.metadata.namespace ?? 'default',
+    replicas: s.replicas ?? D.replicas,
+    image: s.image ?? defaults.image,
+    expectedCoreSha256: s.expectedCoreSha256 ?? defaults.coreSha256,
+    strictFips: s.strictFips ?? D.strictFips,
+    apiKeySecret: { name: s.apiKeySecretRef.name, key: s.apiKeySecretRef.key ?? D.apiKeySecretKey },
+    limits: { ...s.limits },
+    attestation: {
+      intervalSeconds: s.attestation?.intervalSeconds ?? D.attestation.intervalSeconds,
+      timeoutSeconds: s.attestation?.timeoutSeconds ?? D.attestation.timeoutSeconds,
+      failureThreshold: s.attestation?.failureThreshold ?? D.attestation.failureThreshold,
+      evictCordoned: s.attestation?.evictCordoned ?? D.attestation.evictCordoned,
+    },
+    service: { port: s.service?.port ?? D.service.port, type: s.service?.type ?? D.service.type },
+    resources: s.resources ?? structuredClone(DEFAULT_RESOURCES) as ResourceQuantities,
+    nodeSelector: s.nodeSelector ?? {},
+    tolerations: s.tolerations ?? [],
+  };
+}

@@ -1,0 +1,186 @@
+// GET /version: what an entropy pod says about itself. The service writes it (service/routes/) and the
+// operator attests on it (operator/attestation/); this file is the one definition both compile against —
+// the wire type, its JSON schema (the OpenAPI document and Fastify's serializer use it) and the strict
+// parser of the four fields attestation relies on.
+//
+// Null, never empty: a hash the service could not measure is `null` (and integrity is then `missing`);
+// an empty string is malformed.
+import { isSha256 } from './sha256.js';
+
+export const INTEGRITIES = ['verified', 'mismatch', 'missing'] as const;
+export type Integrity = (typeof INTEGRITIES)[number];
+export const SELFTESTS = ['pass', 'degraded', 'fail'] as const;
+export type Selftest = (typeof SELFTESTS)[number];
+export const MODES = ['sealed', 'fallback', 'blocked'] as const;
+export type Mode = (typeof MODES)[number];
+export const CORE_STATES = ['starting', 'running', 'down', 'stopped'] as const;
+export type CoreState = (typeof CORE_STATES)[number];
+
+/** The answer's `name`: the original r4 API's name, kept for its clients. */
+export const SERVICE_NAME = 're4ctor-api';
+
+export interface CoreErrorLine {
+  error: string;
+  test?: string;
+  detail?: string;
+  exit_code?: number;
+}
+
+export interface CoreExit {
+  code: number | null;
+  signal: string | null;
+  reason: string;
+  error: CoreErrorLine | null;
+  at: string;
+}
+
+export interface VersionDocument {
+  name: typeof SERVICE_NAME;
+  version: string;
+  api_git: string;
+  core_git: string;
+  core_version: string;
+  core_sha256: string | null;
+  expected_core_sha256: string | null;
+  integrity: Integrity;
+  integrity_detail: string;
+  selftest: Selftest;
+  selftest_detail: string;
+  mode: Mode;
+  mode_reason: string | null;
+  mode_changes: number;
+  strict_fips: boolean;
+  sealed_core: string;
+  limits: {
+    max_bytes_per_request: number;
+    rate_limit: { requests_per_s_per_key: number; bytes_per_s_per_key: number; requests_per_s_per_ip: number };
+  };
+  uptime_s: number;
+  core: {
+    state: CoreState;
+    pid: number | null;
+    starts: number;
+    restarts: number;
+    next_attempt_in_ms: number | null;
+    last_exit: CoreExit | null;
+    reseeds: number | null;
+    generate_calls: number | null;
+    bytes: number | null;
+    noise_samples: number | null;
+    rdseed: boolean | null;
+    rdseed_words: number | null;
+    prediction_resistance: boolean | null;
+  };
+}
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
+/** The JSON schema of VersionDocument; `properties` must name every field of the type (the compiler checks). */
+export const versionDocumentSchema: {
+  type: 'object';
+  required: readonly (keyof VersionDocument)[];
+  properties: Record<keyof VersionDocument, object>;
+} = {
+  type: 'object',
+  required: ['name', 'version', 'api_git', 'core_git', 'core_sha256', 'integrity', 'selftest', 'mode', 'sealed_core', 'limits', 'uptime_s', 'core'],
+  properties: {
+    name: { type: 'string', const: SERVICE_NAME },
+    version: { type: 'string' },
+    api_git: { type: 'string' },
+    core_git: { type: 'string' },
+    core_version: { type: 'string' },
+    core_sha256: { ...nullable('string'), description: 'SHA-256 of the core file, measured by this process at its last check; null when it could not be read' },
+    expected_core_sha256: { ...nullable('string'), description: 'SHA-256 the core must have (the pinned hash, else the manifest\'s); null when neither could be read' },
+    integrity: { type: 'string', enum: INTEGRITIES },
+    integrity_detail: { type: 'string' },
+    selftest: { type: 'string', enum: SELFTESTS },
+    selftest_detail: { type: 'string' },
+    mode: { type: 'string', enum: MODES },
+    mode_reason: { ...nullable('string'), description: 'Why the mode is not sealed' },
+    mode_changes: { type: 'integer' },
+    strict_fips: { type: 'boolean' },
+    sealed_core: { type: 'string', description: 'The private copy of the core that was hashed and is executed' },
+    limits: {
+      type: 'object',
+      properties: {
+        max_bytes_per_request: { type: 'integer' },
+        rate_limit: {
+          type: 'object',
+          description: '0 means no limit',
+          properties: {
+            requests_per_s_per_key: { type: 'integer' },
+            bytes_per_s_per_key: { type: 'integer' },
+            requests_per_s_per_ip: { type: 'integer' },
+          },
+        },
+      },
+    },
+    uptime_s: { type: 'integer' },
+    core: {
+      type: 'object',
+      properties: {
+        state: { type: 'string', enum: CORE_STATES },
+        pid: nullable('integer'),
+        starts: { type: 'integer' },
+        restarts: { type: 'integer' },
+        next_attempt_in_ms: nullable('integer'),
+        last_exit: {
+          type: ['object', 'null'],
+          properties: {
+            code: nullable('integer'),
+            signal: nullable('string'),
+            reason: { type: 'string' },
+            error: {
+              type: ['object', 'null'],
+              description: "The core's own JSON error line",
+              properties: { error: { type: 'string' }, test: { type: 'string' }, detail: { type: 'string' }, exit_code: { type: 'integer' } },
+            },
+            at: { type: 'string' },
+          },
+        },
+        reseeds: nullable('integer'),
+        generate_calls: nullable('integer'),
+        bytes: nullable('integer'),
+        noise_samples: nullable('integer'),
+        rdseed: nullable('boolean'),
+        rdseed_words: nullable('integer'),
+        prediction_resistance: nullable('boolean'),
+      },
+    },
+  },
+};
+
+/** The four fields attestation judges, parsed. */
+export interface AttestationFields {
+  /** null: the service could not measure its core. */
+  coreSha256: string | null;
+  integrity: Integrity;
+  selftest: Selftest;
+  mode: Mode;
+}
+
+export type ParsedVersion = { ok: true; fields: AttestationFields } | { ok: false; reason: string };
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[]): value is T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value);
+}
+
+/** Parses the body of GET /version; the service may add fields, but these four must be exact. */
+export function parseVersionDocument(body: string): ParsedVersion {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'the /version answer is not JSON' };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, reason: 'the /version answer is not a JSON object' };
+  }
+  const { core_sha256: coreSha256, integrity, selftest, mode } = json as Partial<Record<keyof VersionDocument, unknown>>;
+  if (coreSha256 !== null && !isSha256(coreSha256)) return { ok: false, reason: 'core_sha256 is neither null nor a lowercase SHA-256 hex string' };
+  if (!oneOf(integrity, INTEGRITIES)) return { ok: false, reason: `integrity is not one of ${INTEGRITIES.join(', ')}` };
+  if (coreSha256 === null && integrity !== 'missing') return { ok: false, reason: `core_sha256 is null but integrity is ${integrity}, not missing` };
+  if (!oneOf(selftest, SELFTESTS)) return { ok: false, reason: `selftest is not one of ${SELFTESTS.join(', ')}` };
+  if (!oneOf(mode, MODES)) return { ok: false, reason: `mode is not one of ${MODES.join(', ')}` };
+  return { ok: true, fields: { coreSha256, integrity, selftest, mode } };
+}

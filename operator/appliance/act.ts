@@ -1,0 +1,78 @@
+// The doing half of a reconcile: performs a Plan against the API server, in the order that keeps traffic
+// safe — children first, then the pods' gates and labels, then an eviction, then the status. Any failed
+// call throws, and the work queue retries the whole reconcile from fresh state.
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Api,
+  type CustomObjectsApi,
+  type KubernetesObject,
+  type KubernetesObjectApi,
+} from '@kubernetes/client-node';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../api/v1alpha1/group.js';
+import { CORDONED_LABEL, MANAGED_BY } from '../../api/v1alpha1/labels.js';
+import { evict } from '../cordon/eviction.js';
+import type { EventRecorder } from '../cordon/events.js';
+import type { Logger } from '../log.js';
+import { EVICTION_SPACING_MS, type Plan } from './plan.js';
+
+/** The operator's name in managedFields. */
+export const FIELD_MANAGER = MANAGED_BY;
+
+export interface ActDeps {
+  objects: KubernetesObjectApi;
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  events: EventRecorder;
+  log: Logger;
+}
+
+export interface ActResult {
+  /** Whether the children were applied (the reconciler remembers when). */
+  applied: boolean;
+  requeueAfter: number;
+}
+
+export async function act(deps: ActDeps, appliance: { namespace: string; name: string }, plan: Plan): Promise<ActResult> {
+  const { namespace, name } = appliance;
+  for (const child of plan.apply) {
+    await deps.objects.patch(child as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    deps.log.debug('applied', { appliance: `${namespace}/${name}`, kind: child.kind, name: child.metadata.name });
+  }
+
+  await Promise.all(
+    plan.podPatches.map(async ({ pod, condition, label }) => {
+      if (condition) {
+        await deps.core.patchNamespacedPodStatus(
+          { name: pod.name, namespace: pod.namespace, body: { status: { conditions: [condition] } } },
+          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+        );
+      }
+      if (label !== undefined) {
+        await deps.core.patchNamespacedPod(
+          { name: pod.name, namespace: pod.namespace, body: { metadata: { labels: { [CORDONED_LABEL]: label } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      }
+    }),
+  );
+
+  let requeueAfter = plan.requeueAfter;
+  for (const { pod, cordonedForMs } of plan.evictions) {
+    if ((await evict(deps.core, pod)) === 'evicted') {
+      const message = `cordoned for ${Math.round(cordonedForMs / 1000)} s; evicted so that it is replaced`;
+      deps.events.forPod(pod, name, { reason: 'Evicted', type: 'Warning', message });
+    } else {
+      deps.log.info('eviction deferred by the PodDisruptionBudget', { pod: pod.name, appliance: name });
+      requeueAfter = Math.min(requeueAfter, EVICTION_SPACING_MS);
+    }
+  }
+
+  if (plan.status) {
+    await deps.custom.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status: plan.status }, fieldManager: FIELD_MANAGER, force: true },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+  }
+  return { applied: plan.apply.length > 0, requeueAfter };
+}

@@ -1,0 +1,141 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { RENDERED_HASH_ANNOTATION } from '../../api/v1alpha1/labels.js';
+import { resolveSpec } from '../../api/v1alpha1/resolve.js';
+import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
+import type { PodRecord } from '../attestation/attestor.js';
+import { attest, PENDING } from '../attestation/verdict.js';
+import { evictionGraceMs } from '../cordon/eviction.js';
+import { desiredChildren } from './children.js';
+import { canonical, EVICTION_SPACING_MS, plan, REAPPLY_AFTER_MS, RESYNC_MS, type Observed } from './plan.js';
+
+const sha = 'e'.repeat(64);
+const defaults = { image: 'r4:0.1.0', coreSha256: sha };
+const now = Date.parse('2026-01-01T00:10:00Z');
+const fields = { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' } as const;
+const attested = attest({ kind: 'answered', fields }, sha, 3);
+const cordoned = attest({ kind: 'answered', fields: { ...fields, mode: 'blocked' } }, sha, 3);
+
+const appliance = (spec: Partial<EntropyAppliance['spec']> = {}, status?: EntropyAppliance['status']): EntropyAppliance => ({
+  apiVersion: 'r4.dev/v1alpha1',
+  kind: 'EntropyAppliance',
+  metadata: { name: 'demo', namespace: 'team', uid: 'u1', generation: 1 },
+  spec: { apiKeySecretRef: { name: 'keys' }, ...spec },
+  ...(status && { status }),
+});
+
+const pod = (name: string, gate?: { status: 'True' | 'False'; reason: string; message: string }, labels: Record<string, string> = {}): V1Pod => ({
+  metadata: { name, namespace: 'team', uid: `uid-${name}`, labels },
+  status: { phase: 'Running', podIP: '10.244.0.9', conditions: gate ? [{ type: 'r4.dev/attested', ...gate }] : [] },
+});
+
+/** Observed state whose children are all live and as rendered, last applied a second ago. */
+function observed(a: EntropyAppliance, pods: V1Pod[]): Observed {
+  const spec = resolveSpec(a, defaults);
+  const rendered = new Map(desiredChildren(a, spec).map((c) => [c.kind, c.metadata.annotations[RENDERED_HASH_ANNOTATION]]));
+  return {
+    appliance: a,
+    spec,
+    liveChildHash: (kind) => rendered.get(kind),
+    lastAppliedAt: now - 1_000,
+    pods,
+    deployment: { generation: 1, observedGeneration: 1, updatedReplicas: pods.length, replicas: pods.length },
+  };
+}
+
+const records = (entries: [string, PodRecord][]) => new Map(entries.map(([name, r]) => [`uid-${name}`, r]));
+
+describe('plan: children', () => {
+  const all = ['Deployment', 'Service', 'PodDisruptionBudget'];
+  test.each([
+    ['never applied by this operator (a fresh start)', undefined, all, RESYNC_MS],
+    ['applied a moment ago and unchanged', 1_000, [], RESYNC_MS],
+    ['applied just under the re-apply period ago', REAPPLY_AFTER_MS - 20_000, [], 20_000],
+    ['applied longer ago than the re-apply period (drift is undone)', REAPPLY_AFTER_MS + 1, all, RESYNC_MS],
+  ])('%s', (_case, appliedAgo, kinds, requeueAfter) => {
+    const o = observed(appliance(), []);
+    const p = plan({ ...o, lastAppliedAt: appliedAgo === undefined ? undefined : now - appliedAgo }, new Map(), now);
+    expect(p.apply.map((c) => c.kind)).toEqual(kinds);
+    expect(p.requeueAfter).toBe(requeueAfter);
+  });
+
+  test('a child edited by someone else is applied again, alone', () => {
+    const a = appliance();
+    const rendered = observed(a, []);
+    const o = { ...rendered, liveChildHash: (kind: string, name: string) => (kind === 'Service' ? 'edited' : rendered.liveChildHash(kind, name)) };
+    expect(plan(o, new Map(), now).apply.map((c) => c.kind)).toEqual(['Service']);
+  });
+
+  test('a changed spec re-applies only the children whose rendering changed', () => {
+    const o = { ...observed(appliance({ replicas: 5 }), []), liveChildHash: observed(appliance(), []).liveChildHash };
+    expect(plan(o, new Map(), now).apply.map((c) => c.kind)).toEqual(['Deployment']);
+  });
+});
+
+describe('plan: pods', () => {
+  test('a new pod gets the gate False; nothing else is patched', () => {
+    const p = plan(observed(appliance(), [pod('a')]), new Map(), now);
+    expect(p.podPatches).toEqual([{ pod: { name: 'a', namespace: 'team', uid: 'uid-a' }, condition: expect.objectContaining({ type: 'r4.dev/attested', status: 'False', reason: 'AwaitingFirstProbe' }) }]);
+  });
+
+  test('a pod already showing its verdict is left alone', () => {
+    const shown = pod('a', { status: 'True', reason: attested.reason, message: attested.message });
+    expect(plan(observed(appliance(), [shown]), records([['a', { attestation: attested }]]), now).podPatches).toEqual([]);
+  });
+
+  test('a cordoned pod gets the gate False and the cordoned label', () => {
+    const shown = pod('a', { status: 'True', reason: attested.reason, message: attested.message });
+    const [patch] = plan(observed(appliance(), [shown]), records([['a', { attestation: cordoned }]]), now).podPatches;
+    expect(patch).toMatchObject({ condition: { status: 'False', reason: 'NotSealed' }, label: 'true' });
+  });
+});
+
+describe('plan: eviction of long-cordoned pods', () => {
+  const spec = { attestation: { evictCordoned: true, intervalSeconds: 10, failureThreshold: 3 } };
+  const grace = evictionGraceMs(10, 3);
+  const cordonedPod = (name: string) => pod(name, { status: 'False', reason: cordoned.reason, message: cordoned.message }, { 'r4.dev/cordoned': 'true' });
+
+  test('off: a pod cordoned for an hour stays', () => {
+    const p = plan(observed(appliance(), [cordonedPod('a')]), records([['a', { attestation: cordoned, cordonedSince: now - 3_600_000 }]]), now);
+    expect(p.evictions).toEqual([]);
+  });
+
+  test('within its grace: not evicted, and the reconcile comes back when the grace ends', () => {
+    const p = plan(observed(appliance(spec), [cordonedPod('a')]), records([['a', { attestation: cordoned, cordonedSince: now - 10_000 }]]), now);
+    expect(p.evictions).toEqual([]);
+    expect(p.requeueAfter).toBe(grace - 10_000);
+  });
+
+  test('past its grace: evicted; a second overdue pod waits for the next turn', () => {
+    const p = plan(
+      observed(appliance(spec), [cordonedPod('a'), cordonedPod('b')]),
+      records([
+        ['a', { attestation: cordoned, cordonedSince: now - grace - 1_000 }],
+        ['b', { attestation: cordoned, cordonedSince: now - grace - 2_000 }],
+      ]),
+      now,
+    );
+    expect(p.evictions).toEqual([{ pod: { name: 'a', namespace: 'team', uid: 'uid-a' }, cordonedForMs: grace + 1_000 }]);
+    expect(p.requeueAfter).toBe(EVICTION_SPACING_MS);
+  });
+});
+
+describe('plan: status', () => {
+  test('a new appliance gets a status; the same status is not written again', () => {
+    const a = appliance();
+    const first = plan(observed(a, [pod('a')]), new Map(), now);
+    expect(first.status).toMatchObject({ replicas: 1, attestedReplicas: 0, expectedCoreSha256: sha });
+    const again = plan(observed(appliance({}, first.status), [pod('a')]), new Map(), now + 5_000);
+    expect(again.status).toBeUndefined();
+  });
+
+  test('an attestation changes the status', () => {
+    const a = appliance({}, plan(observed(appliance(), [pod('a')]), new Map(), now).status);
+    const p = plan(observed(a, [pod('a')]), records([['a', { attestation: attested, lastChecked: '2026-01-01T00:10:01Z' }]]), now);
+    expect(p.status).toMatchObject({ attestedReplicas: 1, pods: [expect.objectContaining({ name: 'a', verdict: 'Attested' })] });
+  });
+
+  test('canonical() ignores key order', () => {
+    expect(canonical({ a: 1, b: { c: 2, d: 3 } })).toBe(canonical({ b: { d: 3, c: 2 }, a: 1 }));
+    expect(PENDING.verdict).toBe('Pending');
+  });
+});

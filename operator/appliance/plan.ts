@@ -1,0 +1,123 @@
+// The decision half of a reconcile, pure: from what the operator observes (the appliance, its children and
+// pods in the informer caches, each pod's attestation) and the time, what to do — children to apply, pod
+// gates and labels to patch, a pod to evict, the status to write — and when to look again. act.ts does it.
+import type { V1Pod, V1PodCondition } from '@kubernetes/client-node';
+import type { EntropyAppliance, EntropyApplianceStatus } from '../../api/v1alpha1/types.js';
+import type { ResolvedSpec } from '../../api/v1alpha1/resolve.js';
+import { RENDERED_HASH_ANNOTATION } from '../../api/v1alpha1/labels.js';
+import type { PodRecord } from '../attestation/attestor.js';
+import { PENDING } from '../attestation/verdict.js';
+import { evictionGraceMs } from '../cordon/eviction.js';
+import { gatePatch } from '../cordon/gate.js';
+import { desiredChildren, type OwnedObject } from './children.js';
+import { nextStatus, type ObservedDeployment, type ObservedPod } from './status.js';
+
+/** Even unchanged children are re-applied this often, which undoes drift made by others. */
+export const REAPPLY_AFTER_MS = 5 * 60_000;
+/** A safety net under the watches: every appliance is reconciled at least this often. */
+export const RESYNC_MS = 60_000;
+/** Overdue pods are evicted one at a time, this far apart (and a refused eviction is retried after it). */
+export const EVICTION_SPACING_MS = 5_000;
+
+export interface Observed {
+  appliance: EntropyAppliance;
+  /** The appliance's spec with every default applied, resolved once for the whole reconcile. */
+  spec: ResolvedSpec;
+  /** The rendered-hash annotation of a live child, or undefined when the child does not exist. */
+  liveChildHash(kind: string, name: string): string | undefined;
+  /** When this operator last applied the children (ms since the epoch); undefined: never. */
+  lastAppliedAt: number | undefined;
+  /** The appliance's pods that are not terminating. */
+  pods: readonly V1Pod[];
+  deployment?: ObservedDeployment;
+}
+
+export interface PodRef {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export interface PodPatch {
+  pod: PodRef;
+  condition?: V1PodCondition;
+  label?: 'true' | null;
+}
+
+export interface Plan {
+  apply: OwnedObject[];
+  podPatches: PodPatch[];
+  /** At most one pod at a time: the PodDisruptionBudget decides whether it may go. */
+  evictions: { pod: PodRef; cordonedForMs: number }[];
+  /** The new status, or undefined when the current one already says it. */
+  status?: EntropyApplianceStatus;
+  /** Reconcile again after this many milliseconds at the latest. */
+  requeueAfter: number;
+}
+
+const refOf = (pod: V1Pod): PodRef => ({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' });
+
+/** JSON with sorted keys, so two equal statuses compare equal whatever order the API server keeps. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
+function observePod(pod: V1Pod, record: PodRecord): ObservedPod {
+  const containerStatus = pod.status?.containerStatuses?.[0];
+  return {
+    name: pod.metadata?.name ?? '',
+    ...(pod.status?.podIP && { podIP: pod.status.podIP }),
+    ...(containerStatus?.imageID && { imageID: containerStatus.imageID }),
+    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    attestation: record.attestation,
+    ...(record.lastChecked && { lastChecked: record.lastChecked }),
+  };
+}
+
+export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRecord>, now: number): Plan {
+  const { appliance, spec, pods } = observed;
+  const recordOf = (pod: V1Pod): PodRecord => attestations.get(pod.metadata?.uid ?? '') ?? { attestation: PENDING };
+  const delays = [RESYNC_MS];
+
+  const desired = desiredChildren(appliance, spec);
+  const reapplyDue = observed.lastAppliedAt === undefined ? 0 : observed.lastAppliedAt + REAPPLY_AFTER_MS - now;
+  const apply =
+    reapplyDue <= 0
+      ? desired
+      : desired.filter((child) => observed.liveChildHash(child.kind, child.metadata.name) !== child.metadata.annotations[RENDERED_HASH_ANNOTATION]);
+  delays.push(apply.length > 0 ? REAPPLY_AFTER_MS : reapplyDue);
+
+  const podPatches: PodPatch[] = [];
+  for (const pod of pods) {
+    const patch = gatePatch(pod, recordOf(pod).attestation, new Date(now));
+    if (patch.condition || patch.label !== undefined) podPatches.push({ pod: refOf(pod), ...patch });
+  }
+
+  const evictions: Plan['evictions'] = [];
+  if (spec.attestation.evictCordoned) {
+    const graceMs = evictionGraceMs(spec.attestation.intervalSeconds, spec.attestation.failureThreshold);
+    for (const pod of pods) {
+      const since = recordOf(pod).cordonedSince;
+      if (since === undefined) continue;
+      const dueIn = since + graceMs - now;
+      if (dueIn >= 0) delays.push(dueIn);
+      else if (evictions.length === 0) evictions.push({ pod: refOf(pod), cordonedForMs: now - since });
+      else delays.push(EVICTION_SPACING_MS);
+    }
+  }
+
+  const status = nextStatus({
+    generation: appliance.metadata.generation ?? 0,
+    expectedCoreSha256: spec.expectedCoreSha256,
+    desiredReplicas: spec.replicas,
+    pods: pods.map((pod) => observePod(pod, recordOf(pod))),
+    ...(observed.deployment && { deployment: observed.deployment }),
+    ...(appliance.status && { current: appliance.status }),
+    now: new Date(now),
+  });
+  const changed = canonical(status) !== canonical(appliance.status ?? {});
+
+  return { apply, podPatches, evictions, ...(changed && { status }), requeueAfter: Math.max(0, Math.min(...delays)) };
+}

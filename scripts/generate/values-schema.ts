@@ -1,0 +1,405 @@
+// The chart's values.schema.json, as a function of the appliance's spec schema: everything the chart's
+// values.yaml holds is described here, and `appliance.spec` is the CRD's own spec schema (without the
+// fields the chart sets from other values), so a value the API server would refuse is refused by
+// `helm install` first, with a message naming it. `npm run generate` writes charts/r4/values.schema.json.
+import type { JSONSchemaProps } from '../../api/v1alpha1/schema-builder.js';
+
+export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
+  return {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "Values of the r4 chart",
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "global": {
+        "type": "object",
+        "description": "Helm's global values (unused by this chart)"
+      },
+      "operator": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "replicas": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10,
+            "description": "Operator replicas (one leads)"
+          },
+          "image": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "repository": {
+                "type": "string",
+                "description": "Image repository",
+                "minLength": 1,
+                "pattern": "^[^\\s:@]+(:[0-9]+)?(/[^\\s:@]+)*$"
+              },
+              "tag": {
+                "type": "string",
+                "description": "Tag; empty: the chart's appVersion",
+                "pattern": "^([\\w][\\w.-]{0,127})?$"
+              },
+              "digest": {
+                "type": "string",
+                "description": "sha256:<64 hex>; wins over the tag",
+                "pattern": "^(sha256:[0-9a-f]{64})?$"
+              },
+              "pullPolicy": {
+                "type": "string",
+                "enum": [
+                  "Always",
+                  "IfNotPresent",
+                  "Never"
+                ],
+                "description": "Kubernetes imagePullPolicy"
+              }
+            },
+            "required": [
+              "repository"
+            ],
+            "description": "The operator image"
+          },
+          "leaderElection": {
+            "type": "boolean",
+            "description": "Leader election through a Lease"
+          },
+          "watchNamespace": {
+            "type": "string",
+            "description": "Namespace to watch; empty: all",
+            "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
+            "maxLength": 63
+          },
+          "logLevel": {
+            "type": "string",
+            "enum": [
+              "debug",
+              "info",
+              "warn",
+              "error"
+            ]
+          },
+          "probeConcurrency": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1024,
+            "description": "Attestation probes in flight at once"
+          },
+          "httpPort": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+            "description": "Port of /healthz, /readyz, /metrics"
+          },
+          "resources": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "requests": {
+                "type": "object",
+                "additionalProperties": {
+                  "anyOf": [
+                    {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    {
+                      "type": "string",
+                      "pattern": "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
+                    }
+                  ]
+                }
+              },
+              "limits": {
+                "type": "object",
+                "additionalProperties": {
+                  "anyOf": [
+                    {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    {
+                      "type": "string",
+                      "pattern": "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
+                    }
+                  ]
+                }
+              }
+            },
+            "description": "Compute resources"
+          },
+          "podLabels": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "podAnnotations": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "nodeSelector": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "tolerations": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "affinity": {
+            "type": "object"
+          },
+          "imagePullSecrets": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+            }
+          }
+        },
+        "required": [
+          "replicas",
+          "image",
+          "leaderElection"
+        ]
+      },
+      "appliances": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "image": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "repository": {
+                "type": "string",
+                "description": "Image repository",
+                "minLength": 1,
+                "pattern": "^[^\\s:@]+(:[0-9]+)?(/[^\\s:@]+)*$"
+              },
+              "tag": {
+                "type": "string",
+                "description": "Tag; empty: the chart's appVersion",
+                "pattern": "^([\\w][\\w.-]{0,127})?$"
+              },
+              "digest": {
+                "type": "string",
+                "description": "sha256:<64 hex>; wins over the tag",
+                "pattern": "^(sha256:[0-9a-f]{64})?$"
+              }
+            },
+            "required": [
+              "repository"
+            ],
+            "description": "Default entropy service image for appliances"
+          },
+          "expectedCoreSha256": {
+            "type": "string",
+            "description": "Default SHA-256 of the core; empty: the operator image's",
+            "pattern": "^([0-9a-f]{64})?$"
+          }
+        },
+        "required": [
+          "image"
+        ]
+      },
+      "serviceAccount": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "create": {
+            "type": "boolean",
+            "description": "Create the operator's ServiceAccount"
+          },
+          "name": {
+            "type": "string",
+            "description": "Its name; empty: derived",
+            "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
+            "maxLength": 253
+          },
+          "annotations": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          }
+        },
+        "required": [
+          "create"
+        ]
+      },
+      "rbac": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "create": {
+            "type": "boolean",
+            "description": "Create the ClusterRole, leader-election Role and bindings"
+          }
+        },
+        "required": [
+          "create"
+        ]
+      },
+      "metrics": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "service": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "enabled": {
+                "type": "boolean",
+                "description": "Service in front of /metrics"
+              },
+              "type": {
+                "type": "string",
+                "enum": [
+                  "ClusterIP",
+                  "NodePort",
+                  "LoadBalancer"
+                ]
+              },
+              "port": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 65535,
+                "description": "Service port"
+              }
+            },
+            "required": [
+              "enabled"
+            ]
+          },
+          "serviceMonitor": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "enabled": {
+                "type": "boolean",
+                "description": "Create a prometheus-operator ServiceMonitor"
+              },
+              "interval": {
+                "type": "string",
+                "pattern": "^[0-9]+(ms|s|m|h)$"
+              },
+              "scrapeTimeout": {
+                "type": "string",
+                "pattern": "^[0-9]+(ms|s|m|h)$"
+              },
+              "labels": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string"
+                }
+              }
+            },
+            "required": [
+              "enabled"
+            ]
+          }
+        }
+      },
+      "appliance": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "enabled": {
+            "type": "boolean",
+            "description": "Create an EntropyAppliance with the release"
+          },
+          "name": {
+            "type": "string",
+            "description": "Its name; empty: the release name",
+            "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
+            "maxLength": 63
+          },
+          "replicas": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "description": "Entropy pods"
+          },
+          "apiKeys": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "existingSecret": {
+                "type": "string",
+                "description": "Existing Secret with the keys",
+                "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
+                "maxLength": 253
+              },
+              "key": {
+                "type": "string",
+                "description": "Key of the Secret holding the keys, one per line",
+                "minLength": 1,
+                "pattern": "^[-._a-zA-Z0-9]+$"
+              },
+              "keys": {
+                "type": "array",
+                "items": {
+                  "type": "string",
+                  "minLength": 1,
+                  "pattern": "^\\S+$"
+                },
+                "description": "Keys for the Secret the chart creates"
+              }
+            },
+            "required": [
+              "key"
+            ]
+          },
+          "strictFips": {
+            "type": "boolean",
+            "description": "Fail closed when a core fails its self-test"
+          },
+          "spec": applianceSpec
+        },
+        "required": [
+          "enabled",
+          "replicas",
+          "apiKeys",
+          "strictFips"
+        ]
+      },
+      "tests": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "image": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "repository": {
+                "type": "string",
+                "description": "Test pod image; empty: the appliances' image",
+                "pattern": "^([^\\s:@]+(:[0-9]+)?(/[^\\s:@]+)*)?$"
+              },
+              "tag": {
+                "type": "string",
+                "description": "Tag; empty: appVersion",
+                "pattern": "^([\\w][\\w.-]{0,127})?$"
+              }
+            }
+          }
+        }
+      }
+    },
+    "required": [
+      "operator",
+      "appliances",
+      "serviceAccount",
+      "rbac",
+      "metrics",
+      "appliance"
+    ]
+  };
+}

@@ -49,7 +49,7 @@ until curl_out=$(node -e 'fetch("http://127.0.0.1:8080/random?n=32&fmt=hex",{hea
 done
 echo "fresh-debian: npm start served after $(($(date +%s) - started)) s: $curl_out"
 grep -m1 'running on Node' /root/npm-start.log
-kill -TERM -- "-$npm_group"
+kill -TERM "-$npm_group"
 wait || true
 echo "fresh-debian: npm test (bash .ci/run)"
 started=$(date +%s)

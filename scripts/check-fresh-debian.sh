@@ -62,6 +62,9 @@ status=0
 unshare --mount --pid --fork --mount-proc="$work/proc" sh -c '
   set -e
   root=$1
+  # The new root must be a mount point, as / is on a machine: ip netns and podman remount it. Recursive,
+  # to keep the proc that --mount-proc put there.
+  mount --rbind "$root" "$root"
   mount --rbind /sys "$root/sys"
   mount --rbind /dev "$root/dev"
   mount -t tmpfs tmpfs "$root/run"

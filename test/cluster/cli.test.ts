@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { processesMentioning } from '../support/processes.js';
 import { findLeftovers, nothingLeft } from './leftovers.js';
@@ -73,6 +74,11 @@ test('up starts one cluster in the background, kubectl reaches it, down removes 
     expect(helmVersion).toMatch(/^v\d+\.\d+\.\d+/);
 
     const slot = await slotOwnedBy(stateDir);
+    // Another pid namespace on this network (a chroot check, a container sharing the host's network) sees no
+    // process with the owner's pid, or another one: looking for abandoned slots, it must leave this one be.
+    const podNetwork = pathToFileURL(join(compiledDir, 'test', 'cluster', 'pod-network.js')).href;
+    await run('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '--input-type=module', '-e', `(await import(${JSON.stringify(podNetwork)})).reclaimAbandonedSlots()`]);
+    expect(await slotOwnedBy(stateDir)).toBe(slot);
     await cluster(stateDir, 'down');
     expect(await findLeftovers({ dir: stateDir, slot, pids: [daemonPid] })).toEqual(nothingLeft);
     expect(existsSync(`${stateDir}.log`)).toBe(false);

@@ -3,11 +3,16 @@
 // loopback addresses). The test process reaches pods through the bridge's own address.
 //
 // 10.244.0.0/16 is cut into 16 slots of /20, one per concurrently running cluster (parallel jest files,
-// `cluster up`). The kernel hands out slots: creating bridge r4br<slot> fails if it exists. Each bridge
-// records its owner's pid and directory in its alias, so a slot left behind by a killed owner is
-// reclaimed, with everything in it, by the next cluster that needs one.
+// `cluster up`). The kernel hands out slots and knows which are alive: a cluster owns slot n while it
+// listens on the abstract Unix socket `r4-cluster-slot-<n>`, which the kernel releases the moment its
+// process ends, however it ends. Abstract sockets belong to the network namespace, as the bridges do, so
+// this holds across pid namespaces and chroots that share the network (a pid would not: the same number
+// names another process, or none, in another pid namespace). A bridge whose slot nobody holds was left
+// behind by a killed owner and is reclaimed, with everything in it, by the next cluster that needs one. Each
+// bridge's alias records its owner's pid and directory, for people and for the directory's removal.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -92,13 +97,25 @@ export async function listNetns(): Promise<string[]> {
   return (JSON.parse(out || '[]') as { name: string }[]).map((n) => n.name).filter((n) => n.startsWith(netnsPrefix));
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+const slotToken = (slot: number) => `\0r4-cluster-slot-${slot}`;
+
+/** Claims a slot: resolves with the listening token, or undefined if a live cluster holds the slot. */
+async function claimSlot(slot: number): Promise<Server | undefined> {
+  const server = createServer((socket) => socket.destroy());
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error)));
+    // Unreferenced: the token never keeps its process alive by itself.
+    server.listen(slotToken(slot), () => resolve(server.unref()));
+  });
+}
+
+/** Whether a live cluster holds the slot. Anything but a refused connection counts as held: never reclaim in doubt. */
+function slotHeld(slot: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(slotToken(slot));
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'ECONNREFUSED' && error.code !== 'ENOENT'));
+  });
 }
 
 function slotNetnsPrefix(slot: number): string {
@@ -116,12 +133,12 @@ async function removeSlot(slot: number): Promise<void> {
   await ip(['link', 'delete', `${bridgePrefix}${slot}`]).catch(() => undefined);
 }
 
-/** Reclaims slots whose owner process is gone, including the owner's directory. */
+/** Reclaims slots nobody holds any more, including the owner's directory when it is on this file system. */
 export async function reclaimAbandonedSlots(): Promise<void> {
   for (const bridge of await listBridges()) {
     const owner = parseAlias(bridge.ifalias);
     const slot = Number(bridge.ifname.slice(bridgePrefix.length));
-    if (!owner || !Number.isInteger(slot) || processAlive(owner.pid)) continue;
+    if (!owner || !Number.isInteger(slot) || (await slotHeld(slot))) continue;
     await removeSlot(slot);
     if (/\/r4-cluster-[^/]+$/.test(owner.dir)) rmSync(owner.dir, { recursive: true, force: true });
   }
@@ -139,6 +156,7 @@ export class PodNetwork {
   private constructor(
     readonly slot: number,
     readonly bridge: string,
+    private readonly token: Server,
   ) {}
 
   get gateway(): string {
@@ -148,11 +166,15 @@ export class PodNetwork {
   static async create(owner: BridgeOwner): Promise<PodNetwork> {
     await reclaimAbandonedSlots();
     for (let slot = 0; slot < slotCount; slot++) {
+      // The token first: while it is held, no other cluster reclaims the bridge made next.
+      const token = await claimSlot(slot);
+      if (!token) continue; // held by a running cluster
       const bridge = `${bridgePrefix}${slot}`;
       try {
         await ip(['link', 'add', bridge, 'type', 'bridge']);
       } catch {
-        continue; // taken by a running cluster
+        token.close(); // a bridge left by a cluster that died after reclaimAbandonedSlots looked
+        continue;
       }
       try {
         await ip(['link', 'set', bridge, 'alias', renderAlias(owner)]);
@@ -160,9 +182,10 @@ export class PodNetwork {
         await ip(['link', 'set', bridge, 'up']);
       } catch (error) {
         await ip(['link', 'delete', bridge]).catch(() => undefined);
+        token.close();
         throw error;
       }
-      return new PodNetwork(slot, bridge);
+      return new PodNetwork(slot, bridge, token);
     }
     throw new Error(`all ${slotCount} pod network slots (bridges ${bridgePrefix}0..${slotCount - 1}) are in use by running clusters`);
   }
@@ -199,5 +222,6 @@ export class PodNetwork {
   async destroy(): Promise<void> {
     this.inUse.clear();
     await removeSlot(this.slot);
+    this.token.close();
   }
 }

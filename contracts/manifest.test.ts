@@ -16,7 +16,7 @@ describe('parseManifest', () => {
   });
 
   it.each([
-    ['not json', 'manifest is not valid JSON'],
+    ['not json', 'manifest is not JSON'],
     ['[]', 'manifest is not a JSON object'],
     ['null', 'manifest is not a JSON object'],
     ['{}', 'manifest has no core_sha256 of 64 lowercase hex digits'],

@@ -1,5 +1,6 @@
 // The core's manifest, native/build/manifest.json (written by native/Makefile): what the build says the
 // core is. The service checks the core against it; the images, the chart and the release read its hash.
+import { parseJsonObject } from './json-object.js';
 import { isSha256 } from './sha256.js';
 
 /** The file's fields: {"name", "version", "git", "core_sha256"}. */
@@ -20,16 +21,9 @@ export type ManifestResult = { ok: true; manifest: CoreManifest } | { ok: false;
 
 /** Parses the manifest strictly: a manifest without a well-formed hash cannot vouch for anything. */
 export function parseManifest(text: string): ManifestResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'manifest is not valid JSON' };
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, reason: 'manifest is not a JSON object' };
-  }
-  const { core_sha256: coreSha256, git, version } = parsed as Partial<Record<keyof ManifestFile, unknown>>;
+  const parsed = parseJsonObject(text, 'manifest');
+  if (!parsed.ok) return parsed;
+  const { core_sha256: coreSha256, git, version } = parsed.object as Partial<Record<keyof ManifestFile, unknown>>;
   if (!isSha256(coreSha256)) return { ok: false, reason: 'manifest has no core_sha256 of 64 lowercase hex digits' };
   return {
     ok: true,

@@ -5,6 +5,7 @@
 //
 // Null, never empty: a hash the service could not measure is `null` (and integrity is then `missing`);
 // an empty string is malformed.
+import { parseJsonObject } from './json-object.js';
 import { isSha256 } from './sha256.js';
 
 export const INTEGRITIES = ['verified', 'mismatch', 'missing'] as const;
@@ -167,16 +168,9 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[]): value i
 
 /** Parses the body of GET /version; the service may add fields, but these four must be exact. */
 export function parseVersionDocument(body: string): ParsedVersion {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: 'the /version answer is not JSON' };
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, reason: 'the /version answer is not a JSON object' };
-  }
-  const { core_sha256: coreSha256, integrity, selftest, mode } = json as Partial<Record<keyof VersionDocument, unknown>>;
+  const parsed = parseJsonObject(body, 'the /version answer');
+  if (!parsed.ok) return parsed;
+  const { core_sha256: coreSha256, integrity, selftest, mode } = parsed.object as Partial<Record<keyof VersionDocument, unknown>>;
   if (coreSha256 !== null && !isSha256(coreSha256)) return { ok: false, reason: 'core_sha256 is neither null nor a lowercase SHA-256 hex string' };
   if (!oneOf(integrity, INTEGRITIES)) return { ok: false, reason: `integrity is not one of ${INTEGRITIES.join(', ')}` };
   if (coreSha256 === null && integrity !== 'missing') return { ok: false, reason: `core_sha256 is null but integrity is ${integrity}, not missing` };

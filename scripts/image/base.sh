@@ -64,9 +64,10 @@ cp -a "$node_bin/../lib/node_modules/npm" "$rootfs/usr/local/lib/node_modules/np
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
 # npm in the stand-in trusts what npm on this machine trusts: behind a TLS-inspecting proxy, the machine's CA
-# file (npm's `cafile`, which ensure.sh carries over from the machine's npm) is what lets `npm ci` in the
-# build stage reach the registry.
+# file is what lets `npm ci` in the build stage reach the registry. That is npm's `cafile` (which ensure.sh
+# carries over from the machine's npm), or else the file Node itself is told to trust (NODE_EXTRA_CA_CERTS).
 cafile="$("$node_bin/npm" config get cafile 2>/dev/null || true)"
+[ -f "$cafile" ] || cafile="${NODE_EXTRA_CA_CERTS:-}"
 if [ -f "$cafile" ]; then
   install -D -m 0644 "$cafile" "$rootfs$cafile"
   mkdir -p "$rootfs/usr/local/etc"

@@ -3,8 +3,11 @@
 // other side does not know is a compile error, not a setting silently ignored.
 
 export const SERVICE_ENV = {
-  API_HOST: 'Address to listen on (default 0.0.0.0).',
+  API_HOST: 'Address to listen on (default 0.0.0.0). Without TLS, only a loopback address unless ALLOW_PLAIN_HTTP=1.',
   PORT: 'TCP port (default 8080; 0 picks a free one).',
+  TLS_CERT_FILE: 'PEM certificate (the server certificate first, then its chain); with TLS_KEY_FILE, the service serves HTTPS. Re-read when it changes.',
+  TLS_KEY_FILE: "PEM private key of TLS_CERT_FILE's certificate (both or neither). Re-read when it changes.",
+  ALLOW_PLAIN_HTTP: '1: serve plain HTTP on a non-loopback API_HOST (tests, demos, appliances with TLS turned off); 0 (default): refuse to start there without TLS.',
   API_KEY: 'One API key (set this or API_KEYS_FILE).',
   API_KEYS_FILE: 'A file of API keys, one per line, re-read when it changes.',
   STRICT_FIPS: '1: a core that fails its self-test blocks the service; 0: it falls back to the OS generator (openly reported).',

@@ -16,7 +16,9 @@ if [ -z "${API_KEY:-}" ] && [ -z "${API_KEYS_FILE:-}" ]; then
 fi
 export API_HOST="${API_HOST:-127.0.0.1}"
 export PORT="${PORT:-8080}"
-echo "r4: serving on http://${API_HOST}:${PORT} (${key_note}); Ctrl-C to stop" >&2
+scheme=http
+[ -z "${TLS_CERT_FILE:-}" ] || scheme=https
+echo "r4: serving on ${scheme}://${API_HOST}:${PORT} (${key_note}); Ctrl-C to stop" >&2
 # exec: the service itself receives Ctrl-C and SIGTERM, with no shell in between to swallow them. npm runs
 # this script under `sh -c`, which dies of a SIGTERM without passing it on: --pdeathsig has the kernel send
 # the service SIGTERM when that parent dies, so it never outlives `npm start`. (setpriv is util-linux's.)

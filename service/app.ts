@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyStore } from './auth/keyStore.js';
 import type { ServiceConfig } from './config.js';
@@ -28,6 +28,8 @@ export interface AppDependencies {
   startedAt: number;
   /** The process's logger (pino), shared with the supervisor so every line has one shape and destination. */
   logger: Logger;
+  /** Makes the HTTPS server (tls/httpsServer.ts); without it, Fastify makes a plain HTTP one. */
+  serverFactory?: FastifyServerFactory;
 }
 
 /** Assembles the HTTP API around an attested core. A fresh instance per call, so each test gets its own. */
@@ -41,6 +43,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     frameworkErrors,
     // Readiness and shutdown: in-flight requests finish, idle keep-alive connections are closed.
     forceCloseConnections: 'idle',
+    serverFactory: deps.serverFactory,
   });
   decorateRequests(app);
   installErrorHandling(app);

@@ -17,10 +17,11 @@ function error(env: Env): string {
 
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {
-    const config = ok({ API_KEY: 'demo' });
+    const config = ok({ API_KEY: 'demo', ALLOW_PLAIN_HTTP: '1' });
     expect(config).toEqual({
       host: '0.0.0.0',
       port: 8080,
+      tls: null,
       apiKeys: { kind: 'inline', key: 'demo' },
       strictFips: false,
       corePath: '/repo/native/build/re4_dump',
@@ -41,6 +42,8 @@ describe('parseConfig', () => {
       API_KEYS_FILE: '/etc/r4/keys',
       API_HOST: '127.0.0.1',
       PORT: '0',
+      TLS_CERT_FILE: '/etc/r4/tls/tls.crt',
+      TLS_KEY_FILE: 'tls/tls.key',
       STRICT_FIPS: '1',
       R4_CORE_PATH: '/opt/core',
       R4_MANIFEST_PATH: 'build/manifest.json',
@@ -58,6 +61,7 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       host: '127.0.0.1',
       port: 0,
+      tls: { certFile: '/etc/r4/tls/tls.crt', keyFile: '/srv/app/tls/tls.key' },
       apiKeys: { kind: 'file', path: '/etc/r4/keys' },
       strictFips: true,
       corePath: '/opt/core',
@@ -74,11 +78,55 @@ describe('parseConfig', () => {
   });
 
   it('turns tracing on for a traces-only OTLP endpoint too', () => {
-    expect(ok({ API_KEY: 'k', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }).tracing).toBe(true);
+    expect(ok({ API_KEY: 'k', API_HOST: '127.0.0.1', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }).tracing).toBe(true);
   });
 
   it('treats empty variables as unset', () => {
-    expect(ok({ API_KEY: 'k', PORT: '', STRICT_FIPS: '', API_HOST: '' }).port).toBe(8080);
+    expect(ok({ API_KEY: 'k', PORT: '', STRICT_FIPS: '', API_HOST: '', ALLOW_PLAIN_HTTP: '1', TLS_CERT_FILE: '', TLS_KEY_FILE: '' }).port).toBe(8080);
+  });
+
+  describe('HTTPS, or plain HTTP where it is safe', () => {
+    const plainRefused = (host: string) =>
+      `plain HTTP is served on a loopback address only, and API_HOST is "${host}": give TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS, or set ALLOW_PLAIN_HTTP=1 to serve plain HTTP there`;
+
+    it('serves HTTPS on any address given both files', () => {
+      expect(ok({ API_KEY: 'k', TLS_CERT_FILE: '/tls/tls.crt', TLS_KEY_FILE: '/tls/tls.key' }).tls).toEqual({ certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' });
+      expect(ok({ API_KEY: 'k', API_HOST: '10.1.2.3', TLS_CERT_FILE: '/tls/tls.crt', TLS_KEY_FILE: '/tls/tls.key' }).host).toBe('10.1.2.3');
+    });
+
+    it('wants both files or neither', () => {
+      expect(error({ API_KEY: 'k', API_HOST: '127.0.0.1', TLS_CERT_FILE: '/tls/tls.crt' })).toBe(
+        'invalid configuration: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither (only TLS_CERT_FILE is set)',
+      );
+      // One problem, not two: the missing half is the mistake, not plain HTTP on a public address.
+      expect(error({ API_KEY: 'k', TLS_KEY_FILE: '/tls/tls.key' })).toBe(
+        'invalid configuration: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither (only TLS_KEY_FILE is set)',
+      );
+    });
+
+    it.each(['127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LocalHost'])(
+      'serves plain HTTP on the loopback address %s',
+      (host) => {
+        expect(ok({ API_KEY: 'k', API_HOST: host }).tls).toBeNull();
+      },
+    );
+
+    it.each(['0.0.0.0', '::', '10.0.0.7', '128.0.0.1', '::2', 'r4.example', 'localhost.example'])(
+      'refuses plain HTTP on %s unless ALLOW_PLAIN_HTTP=1',
+      (host) => {
+        expect(error({ API_KEY: 'k', API_HOST: host })).toBe(`invalid configuration: ${plainRefused(host)}`);
+        expect(error({ API_KEY: 'k', API_HOST: host, ALLOW_PLAIN_HTTP: '0' })).toBe(`invalid configuration: ${plainRefused(host)}`);
+        expect(ok({ API_KEY: 'k', API_HOST: host, ALLOW_PLAIN_HTTP: '1' }).tls).toBeNull();
+      },
+    );
+
+    it('says when the address is the default one', () => {
+      expect(error({ API_KEY: 'k' })).toBe(`invalid configuration: ${plainRefused('0.0.0.0').replace('"0.0.0.0":', '"0.0.0.0" (the default):')}`);
+    });
+
+    it.each(['yes', '2'])('rejects ALLOW_PLAIN_HTTP=%s', (value) => {
+      expect(error({ API_KEY: 'k', API_HOST: '127.0.0.1', ALLOW_PLAIN_HTTP: value })).toBe(`invalid configuration: ALLOW_PLAIN_HTTP must be 0 or 1 (got "${value}")`);
+    });
   });
 
   it('requires exactly one key source', () => {
@@ -105,7 +153,7 @@ describe('parseConfig', () => {
     ['RATE_LIMIT_IP_RPS', 'lots'],
     ['R4_SELFTEST_TIMEOUT_MS', '99'],
   ])('rejects %s=%s, naming the variable and the allowed range', (name, value) => {
-    expect(error({ API_KEY: 'k', [name]: value })).toMatch(new RegExp(`${name} must be an integer from \\d+ to \\d+ \\(got "${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\)`));
+    expect(error({ API_KEY: 'k', API_HOST: '127.0.0.1', [name]: value })).toMatch(new RegExp(`${name} must be an integer from \\d+ to \\d+ \\(got "${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\)`));
   });
 
   it.each(['yes', '2', 'TRUE'])('rejects STRICT_FIPS=%s', (value) => {
@@ -113,10 +161,10 @@ describe('parseConfig', () => {
   });
 
   it('rejects a byte budget smaller than one request', () => {
-    expect(error({ API_KEY: 'k', RATE_LIMIT_BYTES_PER_S: '999999' })).toMatch(
+    expect(error({ API_KEY: 'k', API_HOST: '127.0.0.1', RATE_LIMIT_BYTES_PER_S: '999999' })).toMatch(
       /RATE_LIMIT_BYTES_PER_S \(999999\) must be 0 or at least MAX_BYTES_PER_REQUEST \(1000000\)/,
     );
-    expect(ok({ API_KEY: 'k', RATE_LIMIT_BYTES_PER_S: '0' }).rateLimits.keyBytesPerS).toBe(0);
+    expect(ok({ API_KEY: 'k', API_HOST: '127.0.0.1', RATE_LIMIT_BYTES_PER_S: '0' }).rateLimits.keyBytesPerS).toBe(0);
   });
 
   it('rejects an expected core hash that is not 64 lowercase hex digits', () => {
@@ -131,18 +179,18 @@ describe('parseConfig', () => {
   });
 
   it('refuses a sealed dir too long for the core\'s output socket, naming the limit', () => {
-    expect(parse({ API_KEY: 'k', R4_SEALED_DIR: `/${'d'.repeat(74)}` }).ok).toBe(true);
-    expect(error({ API_KEY: 'k', R4_SEALED_DIR: `/${'d'.repeat(75)}` })).toMatch(/R4_SEALED_DIR \(default: the temp dir\) must be at most 75 bytes long, for the core's output socket inside it \(got 76/);
+    expect(parse({ API_KEY: 'k', API_HOST: '127.0.0.1', R4_SEALED_DIR: `/${'d'.repeat(74)}` }).ok).toBe(true);
+    expect(error({ API_KEY: 'k', API_HOST: '127.0.0.1', R4_SEALED_DIR: `/${'d'.repeat(75)}` })).toMatch(/R4_SEALED_DIR \(default: the temp dir\) must be at most 75 bytes long, for the core's output socket inside it \(got 76/);
   });
 
   it('reports every problem in one message', () => {
     const message = error({ PORT: 'x', STRICT_FIPS: 'maybe' });
-    expect(message.split('; ')).toHaveLength(3);
+    expect(message.split('; ')).toHaveLength(4); // the key, PORT, plain HTTP on the default 0.0.0.0, STRICT_FIPS
     expect(message).toMatch(/^invalid configuration: /);
   });
 
   it('bounds quoted values so a pasted blob stays readable', () => {
-    expect(error({ API_KEY: 'k', PORT: '9'.repeat(200) }).length).toBeLessThan(200);
+    expect(error({ API_KEY: 'k', API_HOST: '127.0.0.1', PORT: '9'.repeat(200) }).length).toBeLessThan(200);
   });
 });
 

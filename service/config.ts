@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ServiceEnv, ServiceEnvName } from '../contracts/service-env.js';
 import { SHA256_HEX } from '../contracts/sha256.js';
@@ -14,9 +14,17 @@ export interface RateLimits {
   ipRequestsPerS: number;
 }
 
+/** The PEM files HTTPS is served with (service/tls/); re-read when they change. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
 export interface ServiceConfig {
   host: string;
   port: number;
+  /** null: plain HTTP, which parseConfig allows on a loopback address only, unless ALLOW_PLAIN_HTTP=1. */
+  tls: TlsFiles | null;
   apiKeys: ApiKeySource;
   strictFips: boolean;
   corePath: string;
@@ -33,6 +41,9 @@ export interface ServiceConfig {
 }
 
 export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; error: string };
+
+/** A file the configuration names (API keys, TLS) that is unusable at start: a configuration error too (exit 2). */
+export class ConfigFileError extends Error {}
 
 /** What the environment cannot say: where the repository is, the temp dir and the cwd for relative paths. */
 export interface ConfigContext {
@@ -92,6 +103,14 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
   const host = env.API_HOST === undefined || env.API_HOST === '' ? '0.0.0.0' : env.API_HOST;
   if (!isValidHost(host)) problems.push(`API_HOST must be an IP address or a host name (got ${quote(host)})`);
   const port = int('PORT', 8080, 0, 65535);
+  const tls = parseTlsFiles(path, problems);
+  // Keys and bytes in clear text may cross the host's own loopback only, unless someone says so on purpose.
+  const plainHttpAllowed = flag('ALLOW_PLAIN_HTTP', false);
+  if (tls === 'none' && !plainHttpAllowed && isValidHost(host) && !isLoopbackHost(host)) {
+    problems.push(
+      `plain HTTP is served on a loopback address only, and API_HOST is ${quote(host)}${env.API_HOST ? '' : ' (the default)'}: give TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS, or set ALLOW_PLAIN_HTTP=1 to serve plain HTTP there`,
+    );
+  }
   const maxBytesPerRequest = int('MAX_BYTES_PER_REQUEST', DEFAULT_MAX_BYTES_PER_REQUEST, 1, MAX_BYTES_PER_REQUEST_CEILING);
   const rateLimits: RateLimits = {
     keyRequestsPerS: int('RATE_LIMIT_RPS', DEFAULT_RATE_LIMITS.keyRequestsPerS, 0, Number.MAX_SAFE_INTEGER),
@@ -120,6 +139,7 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
   const config: ServiceConfig = {
     host,
     port,
+    tls: typeof tls === 'object' ? tls : null,
     apiKeys: apiKeys ?? { kind: 'inline', key: '' },
     strictFips: flag('STRICT_FIPS', false),
     corePath: path('R4_CORE_PATH', join(ctx.packageRoot, 'native', 'build', 're4_dump')),
@@ -155,6 +175,27 @@ function parseKeySource(env: Env, problems: string[]): ApiKeySource | null {
   }
   problems.push('set API_KEY (one key) or API_KEYS_FILE (a file of keys, one per line)');
   return null;
+}
+
+/** Both files or neither; 'none' when neither is set, 'invalid' when only one is (a problem is recorded). */
+function parseTlsFiles(path: (name: ServiceEnvName, fallback: string) => string, problems: string[]): TlsFiles | 'none' | 'invalid' {
+  const certFile = path('TLS_CERT_FILE', '');
+  const keyFile = path('TLS_KEY_FILE', '');
+  if (certFile !== '' && keyFile !== '') return { certFile, keyFile };
+  if (certFile === '' && keyFile === '') return 'none';
+  problems.push(`set both TLS_CERT_FILE and TLS_KEY_FILE, or neither (only ${certFile === '' ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'} is set)`);
+  return 'invalid';
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8, ::1 (also written out or IPv4-mapped) and `localhost`: addresses no other host can reach. */
+function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  const family = isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** A key must be sendable as an HTTP header value and a query value as is: visible ASCII, no spaces. */

@@ -25,9 +25,17 @@ const CLIENT_ERRORS: Record<string, [number, string, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'request headers too large'],
 };
 
-/** Requests Node's HTTP parser rejects never reach a route; they get the same JSON shape. */
+/**
+ * Requests Node's HTTP parser rejects never reach a route; they get the same JSON shape. Over HTTPS, a failed
+ * or timed-out TLS handshake (OpenSSL's ERR_SSL_*, Node's ERR_TLS_*) comes here too: there is no channel to
+ * answer on, and a socket left to end() would stay open for good, so it is destroyed.
+ */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (err.code?.startsWith('ERR_SSL_') || err.code?.startsWith('ERR_TLS_')) {
+    socket.destroy();
+    return;
+  }
   const [status, text, detail] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed request'];
   const body = JSON.stringify({ detail });
   socket.end(

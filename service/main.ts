@@ -1,6 +1,5 @@
 import { tmpdir } from 'node:os';
-import { KeyFileError } from './auth/keyStore.js';
-import { parseConfig } from './config.js';
+import { ConfigFileError, parseConfig } from './config.js';
 import { packageRoot } from './packageRoot.js';
 import { startService } from './start.js';
 import { startTracing } from './telemetry/tracing.js';
@@ -26,10 +25,10 @@ async function main(): Promise<void> {
   try {
     service = await startService(config, { packageRoot: root, env: process.env });
   } catch (err) {
-    const message = err instanceof KeyFileError ? `invalid configuration: ${err.message}` : `cannot start: ${(err as Error).message}`;
+    const message = err instanceof ConfigFileError ? `invalid configuration: ${err.message}` : `cannot start: ${(err as Error).message}`;
     process.stderr.write(`r4 service: ${message}\n`);
     await tracing?.shutdown();
-    process.exit(err instanceof KeyFileError ? 2 : 1);
+    process.exit(err instanceof ConfigFileError ? 2 : 1);
   }
   service.app.log.info({ url: service.url, mode: service.supervisor.mode, node: process.version }, 'listening');
 

@@ -8,6 +8,7 @@ import { CoreSupervisor } from './core/supervisor.js';
 import { packageVersion } from './packageRoot.js';
 import { BatchedLogWriter } from './telemetry/logWriter.js';
 import { createMetrics } from './telemetry/metrics.js';
+import { openHttps } from './tls/openHttps.js';
 
 /** About 4 KiB of log lines per write(): some 14 access lines. */
 const LOG_BATCH_BYTES = 4096;
@@ -15,7 +16,7 @@ const LOG_BATCH_BYTES = 4096;
 export interface RunningService {
   app: FastifyInstance;
   supervisor: CoreSupervisor;
-  /** Base URL of the listening socket, e.g. http://127.0.0.1:8080 */
+  /** Base URL of the listening socket, e.g. https://127.0.0.1:8080 (http:// without TLS) */
   url: string;
   /** Stops accepting, finishes in-flight requests, then stops the core. */
   stop(): Promise<void>;
@@ -28,12 +29,14 @@ export interface StartOptions {
 }
 
 /**
- * Starts the service: keys, the first attestation of the core (so /version never reports a state that was
- * not measured), then the HTTP listener. Throws with a clear message on a key file that cannot be used.
+ * Starts the service: TLS files and keys, the first attestation of the core (so /version never reports a state
+ * that was not measured), then the HTTP(S) listener. Throws a ConfigFileError, with a clear message, on a key
+ * file or TLS files that cannot be used.
  */
 export async function startService(config: ServiceConfig, options: StartOptions): Promise<RunningService> {
   const logOptions = { level: config.logLevel, base: { service: 're4ctor-api' } };
   const log = pino(logOptions, options.logStream ?? batchedStdout());
+  const https = config.tls === null ? null : await openHttps(config.tls, log.child({ component: 'tls' }));
   const keys = KeyStore.open(config.apiKeys, log);
   const supervisor = new CoreSupervisor({
     corePath: config.corePath,
@@ -61,14 +64,16 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     build: { version, apiGit: gitRevision(options.packageRoot) },
     startedAt: Date.now(),
     logger: log,
+    serverFactory: https?.serverFactory,
   });
   try {
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port: config.port, listenTextResolver: https?.listenTextResolver });
   } catch (err) {
     await Promise.all([app.close(), supervisor.stop(), metrics.shutdown()]);
     keys.close();
     throw err;
   }
+  const reloader = https?.reloadOnChange();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -76,9 +81,10 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   return {
     app,
     supervisor,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `${https === null ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     stop() {
       stopping ??= (async () => {
+        await reloader?.stop();
         await app.close();
         await supervisor.stop();
         await metrics.shutdown();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 
 /**
@@ -8,10 +9,13 @@ import Fastify from 'fastify';
  * GET /random answers the same constant to the service's own request (query, key header) with the service's
  * two extra headers and does nothing else: what the request's and answer's shape alone cost, so the gap
  * between the service and the ceiling can be split into that and the service's work.
+ * With TLS_CERT_FILE and TLS_KEY_FILE it serves the same over HTTPS: what TLS costs bare Fastify on this
+ * machine, for scale beside what it costs the service.
  */
 const CONSTANT = 'f'.repeat(64);
 
-const app = Fastify({ logger: false });
+const { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } = process.env;
+const app = Fastify({ logger: false, https: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : null });
 app.get('/constant', (_request, reply) => {
   reply.type('text/plain; charset=utf-8').send(CONSTANT);
 });

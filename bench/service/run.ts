@@ -1,9 +1,15 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { createTestCa, issueServerCertificate } from '../../test/support/test-certificates.js';
 
 /**
  * `npm run bench:service`: the service against bare Fastify on loopback, in one run, side by side.
@@ -12,11 +18,15 @@ import autocannon from 'autocannon';
  *   p99 latency of (a) and (b) at half of (a)'s peak rate.
  * And, to split the gap between (a) and (b): (e) bare Fastify answering (a)'s very request (query, key
  * header) with (a)'s answer shape (the constant and the service's two headers), doing none of the work.
+ * And what TLS costs: the same service with TLS_CERT_FILE and TLS_KEY_FILE (a certificate made for the run),
+ *   (f) (a) over HTTPS, kept-alive connections  vs (a): req/s, f/a
+ *   (g) (c) over HTTPS                          vs (c): MB/s, g/c
+ * and, for scale, what TLS costs bare Fastify itself: (h) (b) over HTTPS vs (b), (i) (d) over HTTPS vs (d).
  * Peaks are measured with wrk when it is installed (Debian package `wrk`): autocannon decodes every body
  * chunk into a string, which caps it near 70 MB/s for 1 MB bodies and would measure the client, not the
  * server. The fixed-rate latency phase uses autocannon (wrk cannot hold a rate) with raw response times.
  * Peaks are measured in alternating rounds and the median is kept, because the machine is shared and noisy.
- * Bounded: every phase has a fixed duration; the whole run takes about two minutes.
+ * Bounded: every phase has a fixed duration; the whole run takes about three minutes.
  */
 const ROUNDS = 3;
 const PEAK_SECONDS = 5;
@@ -63,18 +73,37 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function waitFor(url: string, headers: Record<string, string> = {}): Promise<void> {
+/** GET url answers 200; over HTTPS the certificate must be signed by `ca`. */
+function answers200(url: string, ca?: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    get(url, { agent: false, ca }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    }).on('error', () => resolve(false)); // not listening yet
+  });
+}
+
+async function waitFor(url: string, ca?: Buffer): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url, { headers });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (await answers200(url, ca)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} did not become ready within 30 s`);
+}
+
+/** What a client negotiates with the HTTPS service, so the figures say what they measured. */
+function negotiated(url: string, ca: Buffer): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: hostname, port: Number(port), ca, ALPNProtocols: ['http/1.1'] }, () => {
+      const certificate = socket.getPeerCertificate();
+      resolve(`${socket.getProtocol() ?? '?'}, ${socket.getCipher().name}, ${certificate.nistCurve ?? `${certificate.bits}-bit RSA`} certificate`);
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
 }
 
 function start(script: string, env: Record<string, string>): ChildProcess {
@@ -120,35 +149,56 @@ const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maxim
 
 async function main(): Promise<void> {
   const servicePort = await freePort();
+  const httpsPort = await freePort();
   const baselinePort = await freePort();
+  const httpsBaselinePort = await freePort();
+  const pki = mkdtempSync(join(tmpdir(), 'r4-bench-tls-'));
+  const ca = await createTestCa(pki);
+  const certificate = await issueServerCertificate(ca, pki, 'r4-bench');
+  writeFileSync(join(pki, 'tls.crt'), certificate.chain);
+  writeFileSync(join(pki, 'tls.key'), certificate.key, { mode: 0o600 });
   // Limits far above what loopback can reach: the limiter code runs on every request but never refuses.
-  const service = start('service/main.js', {
+  const serviceEnv = {
     API_KEY: KEY,
     API_HOST: '127.0.0.1',
-    PORT: String(servicePort),
     RATE_LIMIT_RPS: '1000000000',
     RATE_LIMIT_BYTES_PER_S: '1000000000000',
     RATE_LIMIT_IP_RPS: '1000000000',
     STRICT_FIPS: '1',
-  });
+  };
+  const service = start('service/main.js', { ...serviceEnv, PORT: String(servicePort) });
+  const tlsFiles = { TLS_CERT_FILE: join(pki, 'tls.crt'), TLS_KEY_FILE: join(pki, 'tls.key') };
+  const httpsService = start('service/main.js', { ...serviceEnv, ...tlsFiles, PORT: String(httpsPort) });
   const baseline = start('bench/service/baseline.js', { PORT: String(baselinePort) });
+  const httpsBaseline = start('bench/service/baseline.js', { ...tlsFiles, PORT: String(httpsBaselinePort) });
   const stopAll = () => {
     service.kill('SIGTERM');
+    httpsService.kill('SIGTERM');
     baseline.kill('SIGTERM');
+    httpsBaseline.kill('SIGTERM');
+    rmSync(pki, { recursive: true, force: true });
   };
   process.on('exit', stopAll);
   try {
     const headers = { 'x-api-key': KEY };
     const s = `http://127.0.0.1:${servicePort}`;
+    const t = `https://127.0.0.1:${httpsPort}`;
     const b = `http://127.0.0.1:${baselinePort}`;
+    const u = `https://127.0.0.1:${httpsBaselinePort}`;
     await waitFor(`${s}/ready`);
+    await waitFor(`${t}/ready`, ca.pem);
     await waitFor(`${b}/constant`);
+    await waitFor(`${u}/constant`, ca.pem);
     const targets = {
       a: { url: `${s}/random?n=32&fmt=hex`, headers, connections: CONNECTIONS },
       b: { url: `${b}/constant`, headers: {}, connections: CONNECTIONS },
       c: { url: `${s}/random?n=1000000`, headers, connections: BYTES_CONNECTIONS },
       d: { url: `${b}/bytes`, headers: {}, connections: BYTES_CONNECTIONS },
       e: { url: `${b}/random?n=32&fmt=hex`, headers, connections: CONNECTIONS },
+      f: { url: `${t}/random?n=32&fmt=hex`, headers, connections: CONNECTIONS },
+      g: { url: `${t}/random?n=1000000`, headers, connections: BYTES_CONNECTIONS },
+      h: { url: `${u}/constant`, headers: {}, connections: CONNECTIONS },
+      i: { url: `${u}/bytes`, headers: {}, connections: BYTES_CONNECTIONS },
     };
     const useWrk = hasWrk();
     const peak = useWrk ? wrkPeak : autocannonLoad;
@@ -156,9 +206,9 @@ async function main(): Promise<void> {
     process.stdout.write(`peaks with ${tool}; warming up (${WARMUP_SECONDS} s per target)\n`);
     for (const target of Object.values(targets)) await peak(target.url, { ...target, seconds: WARMUP_SECONDS });
 
-    const peaks: Record<keyof typeof targets, Run[]> = { a: [], b: [], c: [], d: [], e: [] };
+    const peaks: Record<keyof typeof targets, Run[]> = { a: [], b: [], c: [], d: [], e: [], f: [], g: [], h: [], i: [] };
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const name of ['a', 'b', 'c', 'd', 'e'] as const) {
+      for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] as const) {
         const run = await peak(targets[name].url, { ...targets[name], seconds: PEAK_SECONDS });
         if (run.non2xx > 0) throw new Error(`(${name}) answered ${run.non2xx} non-2xx responses or errors: the comparison is void`);
         peaks[name].push(run);
@@ -194,6 +244,12 @@ async function main(): Promise<void> {
       'the gap split: the request and answer shape alone, then the service\'s work',
       `(e) bare Fastify, (a)'s shape       ${fmt(rps('e')).padStart(10)} req/s   e/b = ${fmt(rps('e') / rps('b'), 3)}   a/e = ${fmt(rps('a') / rps('e'), 3)}`,
       `    p99 (e) ${fmt(fixedE.p99Ms, 3)} ms   p99 e/b = ${fmt(fixedE.p99Ms / fixedB.p99Ms, 3)}   p99 a/e = ${fmt(fixedA.p99Ms / fixedE.p99Ms, 3)}`,
+      `what TLS costs: the same service over HTTPS (HTTP/1.1; ${await negotiated(t, ca.pem)}), connections kept alive`,
+      `(f) https (a)                       ${fmt(rps('f')).padStart(10)} req/s   f/a = ${fmt(rps('f') / rps('a'), 3)}   (goal >= 0.8)`,
+      `(g) https (c)                       ${fmt(mbps('g')).padStart(10)} MB/s    g/c = ${fmt(mbps('g') / mbps('c'), 3)}   (goal >= 0.9)`,
+      'for scale, what TLS costs bare Fastify itself on this machine (its plain answers are cheaper, so it loses more):',
+      `(h) https (b)                       ${fmt(rps('h')).padStart(10)} req/s   h/b = ${fmt(rps('h') / rps('b'), 3)}`,
+      `(i) https (d)                       ${fmt(mbps('i')).padStart(10)} MB/s    i/d = ${fmt(mbps('i') / mbps('d'), 3)}`,
       '',
     ];
     process.stdout.write(lines.join('\n'));

@@ -1,5 +1,5 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import type { ApiKeySource } from '../config.js';
+import { ConfigFileError, type ApiKeySource } from '../config.js';
 import { keyRing, lookupKey, parseKeysFile, type KeyRing } from './keys.js';
 
 export interface KeyStoreLog {
@@ -15,8 +15,6 @@ export interface KeyStoreLog {
  */
 const POLL_MS = 500;
 
-export class KeyFileError extends Error {}
-
 /** The API keys in force, re-read from API_KEYS_FILE whenever it changes so keys rotate without a restart. */
 export class KeyStore {
   private ring: KeyRing;
@@ -31,8 +29,8 @@ export class KeyStore {
   static open(source: ApiKeySource, log: KeyStoreLog): KeyStore {
     if (source.kind === 'inline') return new KeyStore(keyRing([source.key]), null);
     const parsed = parseKeysFile(readKeyFile(source.path));
-    if (parsed.problems.length > 0) throw new KeyFileError(`API_KEYS_FILE ${source.path}: ${parsed.problems.join('; ')}`);
-    if (parsed.keys.length === 0) throw new KeyFileError(`API_KEYS_FILE ${source.path} holds no keys`);
+    if (parsed.problems.length > 0) throw new ConfigFileError(`API_KEYS_FILE ${source.path}: ${parsed.problems.join('; ')}`);
+    if (parsed.keys.length === 0) throw new ConfigFileError(`API_KEYS_FILE ${source.path} holds no keys`);
     const store = new KeyStore(keyRing(parsed.keys), source.path);
     watchFile(source.path, { interval: POLL_MS, persistent: false }, () => store.reload(source.path, log));
     return store;
@@ -74,6 +72,6 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new KeyFileError(`API_KEYS_FILE ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ConfigFileError(`API_KEYS_FILE ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }

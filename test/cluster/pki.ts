@@ -1,12 +1,9 @@
 // A throwaway certificate authority for one cluster, made with the openssl CLI: the API server's serving
 // certificate, an admin client certificate (group system:masters) and the service-account signing key.
 // Keys are P-256: fast to generate and accepted by every component (ES256 for service-account tokens).
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { NEW_P256_KEY, openssl } from '../support/openssl.js';
 
 export interface ClusterPki {
   dir: string;
@@ -21,16 +18,6 @@ export interface ClusterPki {
 }
 
 const validDays = '30';
-const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-
-async function openssl(args: string[]): Promise<void> {
-  try {
-    await run('openssl', args);
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`openssl ${args[0]} failed (is Debian's openssl installed? sh scripts/setup.sh does it): ${stderr.trim()}`);
-  }
-}
 
 export async function createPki(dir: string): Promise<ClusterPki> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -46,11 +33,11 @@ export async function createPki(dir: string): Promise<ClusterPki> {
     serviceAccountKey: p('sa.key'),
     serviceAccountPub: p('sa.pub'),
   };
-  await openssl(['req', '-x509', ...newKey, '-keyout', pki.caKey, '-out', pki.caCert, '-days', validDays,
+  await openssl(['req', '-x509', ...NEW_P256_KEY, '-keyout', pki.caKey, '-out', pki.caCert, '-days', validDays,
     '-subj', '/CN=r4-cluster-ca',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   const signed = (key: string, cert: string, subject: string, extensions: string[]) =>
-    openssl(['req', '-x509', ...newKey, '-keyout', key, '-out', cert, '-days', validDays, '-subj', subject,
+    openssl(['req', '-x509', ...NEW_P256_KEY, '-keyout', key, '-out', cert, '-days', validDays, '-subj', subject,
       '-CA', pki.caCert, '-CAkey', pki.caKey, '-addext', 'basicConstraints=critical,CA:FALSE',
       ...extensions.flatMap((e) => ['-addext', e])]);
   await Promise.all([

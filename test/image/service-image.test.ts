@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from '../support/image-build.js';
-import { runContainer, runOnce, waitForHttp, type Container, type RunOptions } from './containers.js';
+import { runContainer, runOnce, runToExit, waitForHttp, type Container, type RunOptions } from './containers.js';
 import { get, getJson } from './http.js';
 import { inspectImage, repoRoot } from '../support/podman.js';
 import { TestRun } from '../support/test-run.js';
@@ -59,8 +59,11 @@ afterAll(async () => {
   await run?.close();
 }, 120_000);
 
+/** Plain HTTP on the container's 0.0.0.0, which only the test reaches (the port is published on 127.0.0.1). */
+const PLAIN_HTTP = { ALLOW_PLAIN_HTTP: '1' };
+
 const start = (purpose: string, options: Partial<RunOptions> = {}) =>
-  runContainer(run, { image: images.service, port: 8080, purpose, env: { API_KEY }, ...options });
+  runContainer(run, { image: images.service, port: 8080, purpose, env: { API_KEY, ...PLAIN_HTTP }, ...options });
 
 describe('the service image', () => {
   test('names its core: the label, the manifest and the core file agree', async () => {
@@ -177,9 +180,15 @@ describe('with a tampered core mounted over the real one', () => {
   }, 60_000);
 });
 
-describe('the quick start: `docker run -d -p 8080:8080 -e API_KEY=demo <image>`', () => {
-  test('with nothing but an API key it runs sealed, as uid 65532, and serves', async () => {
-    const container = await runContainer(run, { image: images.service, port: 8080, purpose: 'quickstart', env: { API_KEY: 'demo' } });
+describe('the quick start: `docker run -d -p 8080:8080 -e API_KEY=demo -e ALLOW_PLAIN_HTTP=1 <image>`', () => {
+  test('without TLS and without ALLOW_PLAIN_HTTP=1 it refuses to serve plain HTTP on 0.0.0.0, and says what to set', async () => {
+    const result = await runToExit(run, images.service, ['--env', 'API_KEY=demo']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('give TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS, or set ALLOW_PLAIN_HTTP=1 to serve plain HTTP there');
+  }, 120_000);
+
+  test('with an API key and ALLOW_PLAIN_HTTP=1 it runs sealed, as uid 65532, and serves', async () => {
+    const container = await runContainer(run, { image: images.service, port: 8080, purpose: 'quickstart', env: { API_KEY: 'demo', ...PLAIN_HTTP } });
     await waitForHttp(container, '/health');
     expect((await getJson<VersionDoc>(`${container.url}/version`)).mode).toBe('sealed');
     // The README's curl examples: the key as a header, or in the query.
@@ -194,7 +203,7 @@ describe('the quick start: `docker run -d -p 8080:8080 -e API_KEY=demo <image>`'
 describe('with a /tmp that forbids exec (Docker\'s `--tmpfs /tmp` default)', () => {
   test('the core cannot run, so with STRICT_FIPS=1 it serves nothing rather than anything unsealed', async () => {
     const flags = HARDENED.map((flag) => (flag.startsWith('/tmp:') ? '/tmp:rw,noexec,nosuid,nodev,size=64m,mode=1777' : flag));
-    const container = await start('noexec', { flags, env: { API_KEY, STRICT_FIPS: '1' } });
+    const container = await start('noexec', { flags, env: { API_KEY, STRICT_FIPS: '1', ...PLAIN_HTTP } });
     await waitForHttp(container, '/health');
     const version = await getJson<VersionDoc>(`${container.url}/version`);
     expect(version).toMatchObject({ integrity: 'verified', mode: 'blocked' });

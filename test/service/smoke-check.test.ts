@@ -1,11 +1,13 @@
 // The smoke check the Helm chart's `helm test` pod runs (dist/service/smokeCheck.js), against a real
 // service: it passes on a sealed service and fails, saying why, on a wrong key, a fallback service and
-// a service that is not there.
+// a service that is not there. Over HTTPS it verifies the certificate with R4_CA_FILE (as the chart's test
+// pod does with the appliance's CA bundle) and refuses a service whose certificate another CA signed.
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freeLoopbackPort } from '../support/free-port.js';
+import { createTestCa, issueServerCertificate } from '../support/test-certificates.js';
 import { KEY, ROOT, scratchDir, startTestService } from './harness.js';
 
 const run = promisify(execFile);
@@ -57,6 +59,30 @@ describe('smoke check', () => {
       expect(result.stderr).toMatch(/r4 smoke check failed: GET \/random (answered 503|was answered in mode fallback)/);
     } finally {
       await fallback.stop();
+    }
+  });
+
+  test('over HTTPS, passes with the CA that signed the certificate and fails with any other', async () => {
+    const scratch = scratchDir('smoke-tls');
+    try {
+      const [ca, other] = await Promise.all([createTestCa(scratch.dir), createTestCa(scratch.dir, 'other-ca')]);
+      const server = await issueServerCertificate(ca, scratch.dir, 'server');
+      writeFileSync(join(scratch.dir, 'chain.pem'), server.chain);
+      writeFileSync(join(scratch.dir, 'key.pem'), server.key);
+      const t = await startTestService({ TLS_CERT_FILE: join(scratch.dir, 'chain.pem'), TLS_KEY_FILE: join(scratch.dir, 'key.pem') });
+      try {
+        expect(t.url).toMatch(/^https:/);
+        const trusted = await smoke({ R4_URL: t.url, R4_API_KEY: KEY, R4_CA_FILE: ca.certFile });
+        expect(trusted).toMatchObject({ code: 0, stderr: '' });
+        expect(trusted.stdout).toContain('(TLS, certificate verified)');
+        const foreign = await smoke({ R4_URL: t.url, R4_API_KEY: KEY, R4_CA_FILE: other.certFile, R4_WAIT_SECONDS: '0' });
+        expect(foreign.code).toBe(1);
+        expect(foreign.stderr).toMatch(/r4 smoke check failed: GET https:\/\/127\.0\.0\.1:\d+\/health: .*(certificate|issuer)/);
+      } finally {
+        await t.stop();
+      }
+    } finally {
+      scratch.remove();
     }
   });
 

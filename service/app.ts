@@ -1,12 +1,14 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
+import { AttestationSigner } from './attestation/signer.js';
 import type { KeyStore } from './auth/keyStore.js';
 import type { ServiceConfig } from './config.js';
 import type { CoreSupervisor } from './core/supervisor.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 import { randomRateLimits } from './ratelimit/randomLimits.js';
 import { decorateRequests } from './requestContext.js';
+import { attestationRoute } from './routes/attestation.js';
 import { healthRoute } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { openapiRoute } from './routes/openapi.js';
@@ -75,13 +77,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   await app.register(healthRoute);
   await app.register(readyRoute, { supervisor });
-  await app.register(versionRoute, {
+  const identity = {
     supervisor,
     build: deps.build,
     limits: { maxBytesPerRequest: config.maxBytesPerRequest, rateLimits: config.rateLimits },
     strictFips: config.strictFips,
     startedAt: deps.startedAt,
-  });
+  };
+  await app.register(versionRoute, identity);
+  await app.register(attestationRoute, { ...identity, signer: new AttestationSigner(supervisor) });
   await app.register(randomRoute, { supervisor, keys: deps.keys, limits, metrics, maxBytesPerRequest: config.maxBytesPerRequest });
   await app.register(metricsRoute, { metrics });
   await app.register(openapiRoute);

@@ -1,4 +1,5 @@
 import type { Encoding } from '../core/entropy.js';
+import { unknownParameters } from './queryParameters.js';
 
 /** The query of GET /random, validated purely: every answer to bad input is a 400 that says what is wrong. */
 export const FORMATS = ['raw', 'hex', 'base64'] as const satisfies readonly Encoding[];
@@ -11,16 +12,14 @@ export interface RandomQuery {
 
 export type QueryResult = { ok: true; query: RandomQuery } | { ok: false; detail: string };
 
-const KNOWN = new Set(['n', 'fmt', 'key']);
-const SHOWN_UNKNOWN = 5;
-const SHOWN_NAME_LENGTH = 40;
+const KNOWN = ['n', 'fmt', 'key'];
 const ZERO = 0x30;
 const NINE = 0x39;
 
 export function parseRandomQuery(query: Readonly<Record<string, unknown>>, maxBytes: number): QueryResult {
   const problems: string[] = [];
-  const unknown = Object.keys(query).filter((name) => !KNOWN.has(name));
-  if (unknown.length > 0) problems.push(describeUnknown(unknown));
+  const unknown = unknownParameters(query, KNOWN);
+  if (unknown) problems.push(unknown);
 
   const n = query.n;
   let bytes = 0;
@@ -59,11 +58,4 @@ function describeRange(maxBytes: number): string {
 
 function isFormat(value: string): value is Format {
   return (FORMATS as readonly string[]).includes(value);
-}
-
-/** Names are echoed for the caller's benefit, bounded so a hostile query cannot inflate the answer. */
-function describeUnknown(names: string[]): string {
-  const shown = names.slice(0, SHOWN_UNKNOWN).map((name) => JSON.stringify(name.length > SHOWN_NAME_LENGTH ? `${name.slice(0, SHOWN_NAME_LENGTH)}…` : name));
-  const more = names.length > SHOWN_UNKNOWN ? ` and ${names.length - SHOWN_UNKNOWN} more` : '';
-  return `unknown query parameter${names.length > 1 ? 's' : ''} ${shown.join(', ')}${more} (allowed: n, fmt, key)`;
 }

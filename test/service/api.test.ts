@@ -1,6 +1,8 @@
+import { randomBytes, verify } from 'node:crypto';
 import { connect } from 'node:net';
 import { closeAgent, get, getJson, KEY, RELEASE_MANIFEST, startTestService, type TestService } from './harness.js';
 import { readFileSync } from 'node:fs';
+import { ATTESTATION_PATH, attestationMessage, attestationQuery, ed25519PublicKey, type AttestationAnswer } from '../../contracts/attestation.js';
 
 /** Every endpoint and every error of the API, on a real socket with the real core (sealed mode). */
 describe('the entropy API, sealed', () => {
@@ -50,6 +52,43 @@ describe('the entropy API, sealed', () => {
         uptime_s: expect.any(Number),
         core: { state: 'running', pid: expect.any(Number), restarts: 0, noise_samples: expect.any(Number), reseeds: expect.any(Number) },
       });
+    });
+  });
+
+  describe('GET /attestation', () => {
+    const ask = (podUid = 'a2d5e0f4-0000-4000-8000-000000000001', containerId = 'containerd://abc123') => ({ nonce: randomBytes(32).toString('hex'), podUid, containerId });
+    const attest = async (request: ReturnType<typeof ask>) => getJson<AttestationAnswer>(`${t.url}${ATTESTATION_PATH}?${attestationQuery(request)}`);
+
+    it('needs no key and signs the /version document for this nonce, pod and container', async () => {
+      const request = ask();
+      const { status, headers, json } = await attest(request);
+      expect(status).toBe(200);
+      expect(headers['cache-control']).toBe('no-store');
+      expect(json).toMatchObject({ algorithm: 'Ed25519', nonce: request.nonce, pod_uid: request.podUid, container_id: request.containerId, unsigned_reason: null });
+      expect(JSON.parse(json.document)).toMatchObject({ core_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), integrity: 'verified', mode: 'sealed' });
+      const key = ed25519PublicKey(Buffer.from(json.public_key ?? '', 'base64'));
+      if (!key) throw new Error('no Ed25519 key in the answer');
+      const signature = Buffer.from(json.signature ?? '', 'base64');
+      expect(verify(null, attestationMessage(request, json.document), key, signature)).toBe(true);
+      // The signature covers the pod and container the asker named: the same answer for another pod fails.
+      expect(verify(null, attestationMessage({ ...request, podUid: 'another-pod' }, json.document), key, signature)).toBe(false);
+    });
+
+    it('keeps one key for the life of the process, with a fresh signature for every nonce', async () => {
+      const [first, second] = [await attest(ask()), await attest(ask())];
+      expect(second.json.public_key).toBe(first.json.public_key);
+      expect(second.json.signature).not.toBe(first.json.signature);
+    });
+
+    it.each([
+      ['no nonce', 'pod_uid=p&container_id=containerd://1', 'nonce is required: 64 lowercase hex digits (32 fresh random bytes)'],
+      ['a nonce given twice', `nonce=${'ab'.repeat(32)}&nonce=${'cd'.repeat(32)}&pod_uid=p&container_id=containerd://1`, 'nonce must be given once'],
+      ['a container ID without a runtime', `nonce=${'ab'.repeat(32)}&pod_uid=p&container_id=abc`, 'container_id must be a container ID as the kubelet reports it: <runtime>://<id>'],
+      ['an unknown parameter', `nonce=${'ab'.repeat(32)}&pod_uid=p&container_id=containerd://1&sign=no`, 'unknown query parameter "sign" (allowed: nonce, pod_uid, container_id)'],
+    ])('answers %s with 400 saying what is wrong, and signs nothing', async (_what, query, detail) => {
+      const answer = await getJson(`${t.url}${ATTESTATION_PATH}?${query}`);
+      expect(answer).toMatchObject({ status: 400, json: { detail } });
+      expect(answer.json).not.toHaveProperty('signature');
     });
   });
 
@@ -181,7 +220,7 @@ describe('the entropy API, sealed', () => {
       );
       expect(status).toBe(200);
       expect(json.openapi).toMatch(/^3\./);
-      expect(Object.keys(json.paths).sort()).toEqual(['/health', '/metrics', '/random', '/ready', '/version']);
+      expect(Object.keys(json.paths).sort()).toEqual(['/attestation', '/health', '/metrics', '/random', '/ready', '/version']);
       const parameters = json.paths['/random']?.get?.parameters ?? [];
       // The key parameter is documented by the security schemes below rather than as a plain parameter.
       expect(parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:fmt', 'query:n']);

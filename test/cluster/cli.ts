@@ -1,4 +1,4 @@
-// `npm run cluster -- up|down`: the test cluster for people. `up` starts it in the background (once: a
+// `npm run cluster -- up|down|image-digest <image>`: the test cluster for people. `up` starts it in the background (once: a
 // second `up` finds the running one): a control plane and a node whose kubelet runs pods as local
 // processes, with Services reachable from pods. r4 itself goes in as users install it: `helm install` of
 // charts/r4 (README). It prints the shell lines that point kubectl and helm at the cluster, so
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pollUntil } from '../support/backoff.js';
 import { binaryDir, binaryPath, type BinaryName } from './binaries.js';
 import { startCluster } from './cluster.js';
+import { programDigest, programFor, unmappedImageMessage } from './kubelet/programs.js';
 import { tailOfFile } from '../support/log-tail.js';
 import { alive } from '../support/processes.js';
 import { reclaimAbandonedSlots } from './pod-network.js';
@@ -135,10 +136,18 @@ async function down(): Promise<void> {
   say('stopped; nothing left behind');
 }
 
-const commands: Record<string, () => Promise<void>> = { up, down, serve };
+/** The digest the cluster's kubelet reports for an image it runs as a local program (the README pins images with it). */
+async function imageDigest(): Promise<void> {
+  const image = process.argv[3] ?? '';
+  const program = programFor(image);
+  if (!program) throw new Error(unmappedImageMessage(image));
+  process.stdout.write(`${programDigest(program)}\n`);
+}
+
+const commands: Record<string, () => Promise<void>> = { up, down, serve, 'image-digest': imageDigest };
 const command = commands[process.argv[2] ?? ''];
 if (!command) {
-  say('usage: npm run cluster -- up|down');
+  say('usage: npm run cluster -- up|down|image-digest <image>');
   process.exit(2);
 }
 command().catch((error: unknown) => {

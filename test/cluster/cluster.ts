@@ -9,6 +9,7 @@ import { pinnedVersions, binaryDir, type PinnedVersions } from './binaries.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { processRuntime, type ContainerRuntime, type RuntimeKind } from './kubelet/container-runtime.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
+import { podDirectory } from './kubelet/pod-runner.js';
 import { logTo } from '../support/log-tail.js';
 import { PodmanRuntime } from './kubelet/podman-runtime.js';
 import { PodNetwork } from './pod-network.js';
@@ -39,6 +40,8 @@ export interface LocalCluster {
   nodes: string[];
   /** What runs the pods' containers: kind 'process', or 'podman' (a PodmanRuntime). */
   runtime: ContainerRuntime;
+  /** The directory of a running pod (by its uid) on this machine: its volumes are in volumes/<name>. */
+  podDir(uid: string): string;
   /** Stops kube-apiserver and starts it again on the same address, as an upgrade or a crash would. */
   restartApiServer(): Promise<void>;
   stop(): Promise<void>;
@@ -115,10 +118,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     const kc = new KubeConfig();
     kc.loadFromFile(controlPlane.kubeconfigPath);
     const logDir = join(dir, 'logs');
+    const podsDir = join(dir, 'pods');
     services = await ServiceNetwork.start(kc, network.gateway, new URL(kc.getCurrentCluster()?.server ?? ''), logTo(join(logDir, 'service-network.log')));
     runtime = kind === 'podman' ? await PodmanRuntime.create({ clusterDir: dir, log: logTo(join(logDir, 'container-runtime.log')) }) : processRuntime;
     for (const nodeName of nodes) {
-      kubelets.push(await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, services, logDir, runtime }));
+      kubelets.push(await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, services, logDir, podsDir, runtime }));
     }
     return {
       dir,
@@ -129,6 +133,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       network,
       nodes,
       runtime,
+      podDir: (uid) => podDirectory(podsDir, uid),
       restartApiServer: () => (controlPlane as ControlPlane).restartApiServer(),
       stop,
     };

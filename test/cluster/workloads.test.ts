@@ -2,20 +2,19 @@
 // their pod IPs, readiness gates hold pods back until their condition is True, and deleting a
 // Deployment garbage-collects its pods and stops their processes.
 import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import type { Clients } from './jest-cluster.js';
 import { useLocalCluster } from './jest-cluster.js';
 import { alive } from '../support/processes.js';
+import { inPodNetns } from './pod-exec.js';
 import { listNetns, netnsEtcDir } from './pod-network.js';
 import { waitFor } from '../support/wait-for.js';
 
 const local = useLocalCluster();
-const run = promisify(execFile);
 
 /** GET against a pod address (inside a namespace the harness made); resolves with status and body. */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -94,6 +93,8 @@ local.test('a Deployment of the real entropy service becomes Ready and serves /r
           env: [
             { name: 'API_KEY', valueFrom: { secretKeyRef: { name: 'api-key', key: 'key' } } },
             { name: 'PORT', value: '8080' },
+            // Plain HTTP on the pod's address, said out loud: this test is about the harness, not TLS.
+            { name: 'ALLOW_PLAIN_HTTP', value: '1' },
           ],
           readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 1 },
         },
@@ -211,21 +212,6 @@ local.test('deleting a Deployment garbage-collects its pods and stops their proc
     `the pods' network namespaces ${podNetns.join(', ')} and their /etc files to be removed`,
   );
 });
-
-/**
- * Runs a script with node inside a pod's network namespace, as a process of that pod would run. Not
- * synchronously: the API server relay lives in this process and must keep running meanwhile.
- */
-async function inPodNetns(pid: number, script: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  const netns = execFileSync('ip', ['netns', 'identify', String(pid)], { encoding: 'utf8' }).trim();
-  try {
-    const { stdout, stderr } = await run('ip', ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', script], { timeout: 20_000 });
-    return { status: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { status: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 local.test('pods reach Services by name and ClusterIP, spread over ready endpoints, and the API server through the kubernetes Service', async ({ cluster, clients, namespace }) => {
   await clients.apps.createNamespacedDeployment({ namespace, body: deployment('web', 'echo-server', 2) });

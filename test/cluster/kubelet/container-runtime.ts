@@ -5,7 +5,8 @@
 import { constants } from 'node:os';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { startLocalProcess } from '../../support/local-process.js';
-import { programFor, unmappedImageMessage } from './programs.js';
+import { parseImageReference } from '../../../api/v1alpha1/image.js';
+import { imageName, programDigest, programFor, unmappedImageMessage } from './programs.js';
 import { envWithMounts } from './volumes.js';
 
 export type RuntimeKind = 'process' | 'podman';
@@ -75,6 +76,9 @@ export const processRuntime: ContainerRuntime = {
   async image(reference) {
     const program = programFor(reference);
     if (!program) return { error: unmappedImageMessage(reference) };
+    const digest = programDigest(program);
+    const wanted = parseImageReference(reference).digest;
+    if (wanted !== undefined && wanted !== digest) return { error: `manifest unknown: ${imageName(reference)} has no image ${wanted} (this checkout builds ${digest})` };
     return {
       async start(request) {
         const { pod, container, env, volumeDirs, podDir, netns, logFile } = request;
@@ -97,7 +101,7 @@ export const processRuntime: ContainerRuntime = {
         const running = process_;
         return {
           containerID: `local-process://${running.pid}`,
-          imageID: reference,
+          imageID: `${imageName(reference)}@${digest}`,
           startedAt: new Date(),
           pid: running.pid,
           exited: running.exited.then((exit) => {

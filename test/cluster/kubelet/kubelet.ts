@@ -1,7 +1,7 @@
 // The kubelet of one fake node, played by the harness: registers the Node and renews its Lease, watches
 // the pods bound to it, runs them (PodRunner), writes their status as the kubelet would (pod-status.ts)
-// and finishes their deletion. Work for one pod is serialized; pods proceed independently.
-import { join } from 'node:path';
+// and finishes their deletion. Work for one pod is serialized; pods proceed independently. It also watches
+// Secrets and ConfigMaps, so the volumes made from them follow their changes in running pods.
 import {
   ApiException,
   CoreV1Api,
@@ -10,6 +10,7 @@ import {
   setHeaderOptions,
   Watch,
   type KubeConfig,
+  type KubernetesObject,
   type V1ConfigMap,
   type V1Pod,
   type V1Secret,
@@ -23,6 +24,7 @@ import type { ContainerRuntime } from './container-runtime.js';
 import { fakeNode, registerNode, startLeaseRenewal, type LeaseRenewal } from './fake-node.js';
 import { PodRunner } from './pod-runner.js';
 import { desiredPodStatus, statusDiffers, statusPatch } from './pod-status.js';
+import type { SourceKind } from './volumes.js';
 
 export interface KubeletOptions {
   kc: KubeConfig;
@@ -32,6 +34,8 @@ export interface KubeletOptions {
   services: ServiceNetwork;
   /** Pod container logs go here; the kubelet's own log is <logDir>/kubelet-<node>.log. */
   logDir: string;
+  /** Each pod's own directory (volumes, fixtures) goes below this one (pod-runner.ts, podDirectory). */
+  podsDir: string;
   /** Runs the pods' containers; the process runtime when not given. */
   runtime?: ContainerRuntime;
 }
@@ -47,9 +51,9 @@ export class FakeKubelet {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly log: (line: string) => void;
   private informer: ListWatch<V1Pod> | undefined;
+  private readonly sourceWatches: ListWatch<V1Secret | V1ConfigMap>[] = [];
   private lease: LeaseRenewal | undefined;
   private stopped = false;
-  private watchRestarts = 0;
   // Consecutive failures per pod, for the backoff of retries.
   private readonly failures = new Map<string, number>();
 
@@ -62,8 +66,50 @@ export class FakeKubelet {
     const kubelet = new FakeKubelet(options);
     const node = await registerNode(options.kc, fakeNode(options.nodeName, options.network.gateway, options.kubernetesVersion));
     kubelet.lease = await startLeaseRenewal(options.kc, node, (line) => kubelet.log(line));
+    await kubelet.watchVolumeSources();
     await kubelet.watchPods();
     return kubelet;
+  }
+
+  /** ListWatch stops on errors other than expiry; this starts it again, with a capped backoff. */
+  private restartOnError<T extends KubernetesObject>(informer: ListWatch<T>, what: string): void {
+    let restarts = 0;
+    informer.on('connect', () => (restarts = 0));
+    informer.on('error', (error: unknown) => {
+      if (this.stopped) return;
+      const delay = Math.min(1000 * 2 ** restarts++, 30_000);
+      this.log(`${what} watch failed, restarting in ${delay / 1000}s: ${String(error)}`);
+      void sleep(delay).then(() => (this.stopped ? undefined : informer.start()));
+    });
+  }
+
+  /**
+   * Secrets and ConfigMaps of every namespace: an added or changed one has the running pods of its
+   * namespace write again the volumes made from it. A deleted one changes nothing: its last content stays
+   * in those volumes, as with the kubelet.
+   */
+  private async watchVolumeSources(): Promise<void> {
+    const { kc } = this.options;
+    const secrets = new ListWatch<V1Secret>('/api/v1/secrets', new Watch(kc), () => this.core.listSecretForAllNamespaces(), false);
+    const configMaps = new ListWatch<V1ConfigMap>('/api/v1/configmaps', new Watch(kc), () => this.core.listConfigMapForAllNamespaces(), false);
+    for (const [kind, informer] of [
+      ['secret', secrets],
+      ['configmap', configMaps],
+    ] as [SourceKind, ListWatch<V1Secret | V1ConfigMap>][]) {
+      const changed = (object: V1Secret | V1ConfigMap) => this.volumeSourceChanged(kind, object);
+      informer.on('add', changed);
+      informer.on('update', changed);
+      this.restartOnError(informer, kind);
+      this.sourceWatches.push(informer);
+      await informer.start();
+    }
+  }
+
+  private volumeSourceChanged(kind: SourceKind, object: V1Secret | V1ConfigMap): void {
+    const { namespace, name = '' } = object.metadata ?? {};
+    for (const runner of this.runners.values()) {
+      if (runner.pod.metadata?.namespace === namespace) runner.sourceChanged(kind, name);
+    }
   }
 
   private async watchPods(): Promise<void> {
@@ -80,14 +126,7 @@ export class FakeKubelet {
     informer.on('add', enqueue);
     informer.on('update', enqueue);
     informer.on('delete', enqueue);
-    informer.on('connect', () => (this.watchRestarts = 0));
-    // ListWatch stops on errors other than expiry; restart it with a capped backoff.
-    informer.on('error', (error: unknown) => {
-      if (this.stopped) return;
-      const delay = Math.min(1000 * 2 ** this.watchRestarts++, 30_000);
-      this.log(`pod watch failed, restarting in ${delay / 1000}s: ${String(error)}`);
-      void sleep(delay).then(() => (this.stopped ? undefined : informer.start()));
-    });
+    this.restartOnError(informer, 'pod');
     this.informer = informer;
     await informer.start();
   }
@@ -132,7 +171,7 @@ export class FakeKubelet {
         services: this.options.services,
         hostIP: this.options.network.gateway,
         logDir: this.options.logDir,
-        podsDir: join(this.options.logDir, '..', 'pods'),
+        podsDir: this.options.podsDir,
         envSources: (namespace, refs) => this.envSources(namespace, refs),
         serviceAccountToken: async (namespace, serviceAccount, audience, expirationSeconds) => {
           const request = await this.core.createNamespacedServiceAccountToken({
@@ -232,7 +271,7 @@ export class FakeKubelet {
   async stop(): Promise<void> {
     this.stopped = true;
     this.lease?.stop();
-    await this.informer?.stop();
+    await Promise.all([this.informer?.stop(), ...this.sourceWatches.map((informer) => informer.stop())]);
     await Promise.allSettled(this.queues.values());
     await Promise.all([...this.runners.values()].map((runner) => runner.stop(5000)));
     this.runners.clear();

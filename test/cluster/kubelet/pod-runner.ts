@@ -1,5 +1,5 @@
-// One pod on a fake node: its network namespace (the "sandbox") and its containers. It knows nothing of
-// the API server; the kubelet reads `observation()` and writes the status.
+// One pod on a fake node: its volumes (pod-volumes.ts), its network namespace (the "sandbox") and its
+// containers. It knows nothing of the API server; the kubelet reads `observation()` and writes the status.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
@@ -9,7 +9,8 @@ import type { EnvSources } from './container-env.js';
 import { ContainerRunner, creatingStatus } from './container-runner.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import type { PodObservation } from './pod-status.js';
-import { materializeVolumes } from './volumes.js';
+import { PodVolumes } from './pod-volumes.js';
+import type { SourceKind } from './volumes.js';
 
 export interface PodRunnerContext {
   network: PodNetwork;
@@ -27,20 +28,27 @@ export interface PodRunnerContext {
   runtime?: ContainerRuntime;
 }
 
+/** The pod's own directory: its volumes are in volumes/<name>. */
+export function podDirectory(podsDir: string, uid: string): string {
+  // Short, because the pod's emptyDir /tmp is below it and the service's Unix socket path in /tmp may hold
+  // at most 107 bytes: the uid's first 13 characters are unique enough within one cluster.
+  return join(podsDir, uid.slice(0, 13));
+}
+
 export class PodRunner {
   private netns: { netns: string; ip: string } | undefined;
   private containers: ContainerRunner[] = [];
   private waitingStatuses: V1ContainerStatus[];
   private readonly startTime = new Date();
   private readonly podDir: string;
+  private readonly volumes: PodVolumes;
 
   constructor(
     public pod: V1Pod,
     private readonly context: PodRunnerContext,
   ) {
-    // Short, because the pod's emptyDir /tmp is below it and the service's Unix socket path in /tmp may hold
-    // at most 107 bytes: the uid's first 13 characters are unique enough within one cluster.
-    this.podDir = join(context.podsDir, (pod.metadata?.uid ?? '').slice(0, 13));
+    this.podDir = podDirectory(context.podsDir, pod.metadata?.uid ?? '');
+    this.volumes = new PodVolumes(pod, this.podDir, context);
     this.waitingStatuses = (pod.spec?.containers ?? []).map(creatingStatus);
   }
 
@@ -61,18 +69,7 @@ export class PodRunner {
       return;
     }
     const namespace = this.pod.metadata?.namespace ?? '';
-    const volumes = this.pod.spec?.volumes ?? [];
-    const projected = volumes.flatMap((v) => v.projected?.sources ?? []);
-    const volumeRefs = {
-      secrets: volumes.flatMap((v) => (v.secret?.secretName ? [v.secret.secretName] : [])),
-      configMaps: [...volumes.flatMap((v) => (v.configMap?.name ? [v.configMap.name] : [])), ...projected.flatMap((p) => (p.configMap?.name ? [p.configMap.name] : []))],
-    };
-    const sources = await this.context.envSources(namespace, volumeRefs);
-    const materialized = await materializeVolumes(this.pod, this.podDir, {
-      secret: async (name) => sources.secrets.get(name),
-      configMap: async (name) => sources.configMaps.get(name),
-      token: (serviceAccount, audience, expirationSeconds) => this.context.serviceAccountToken(namespace, serviceAccount, audience, expirationSeconds),
-    });
+    const materialized = await this.volumes.mount();
     if ('error' in materialized) {
       this.cannotStart(`MountVolume failed: ${materialized.error}`);
       return;
@@ -99,6 +96,11 @@ export class PodRunner {
     await Promise.all(this.containers.map((c) => c.start()));
   }
 
+  /** A Secret or ConfigMap of the pod's namespace was added or changed: its volumes follow. */
+  sourceChanged(kind: SourceKind, name: string): void {
+    this.volumes.changed(kind, name);
+  }
+
   observation(): PodObservation {
     return {
       podIP: this.netns?.ip,
@@ -110,7 +112,7 @@ export class PodRunner {
 
   /** Stops every container (SIGTERM, SIGKILL after the grace period), then removes the namespace. */
   async stop(graceMs: number): Promise<void> {
-    await Promise.all(this.containers.map((c) => c.stop(graceMs)));
+    await Promise.all([...this.containers.map((c) => c.stop(graceMs)), this.volumes.stop()]);
     if (this.netns) {
       await this.context.services.detach(this.netns.netns);
       await this.context.network.removePod(this.netns.netns);

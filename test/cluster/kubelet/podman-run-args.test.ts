@@ -134,6 +134,37 @@ describe('a pod container as a podman run', () => {
     expect(podmanRunPlan(input({ name: 'c', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }))).toEqual({ error: expect.stringContaining('no volume of that name') });
   });
 
+  test('Secret, ConfigMap and projected volumes are mounted as their directories, so the ..data swap of an update reaches the container', () => {
+    const container: V1Container = {
+      name: 'c',
+      volumeMounts: [
+        { name: 'tls', mountPath: '/etc/tls', readOnly: true },
+        { name: 'cfg', mountPath: '/etc/cfg/' },
+        { name: 'bundle', mountPath: '/etc/bundle', readOnly: true },
+      ],
+    };
+    const dirs = new Map([
+      ['tls', '/c/v/tls'],
+      ['cfg', '/c/v/cfg'],
+      ['bundle', '/c/v/bundle'],
+    ]);
+    const { args } = plan(container, {
+      pod: {
+        metadata: {},
+        spec: {
+          containers: [],
+          volumes: [
+            { name: 'tls', secret: { secretName: 'tls' } },
+            { name: 'cfg', configMap: { name: 'cfg', items: [{ key: 'a', path: 'nested/a.conf' }] } },
+            { name: 'bundle', projected: { sources: [{ secret: { name: 'tls' } }, { configMap: { name: 'cfg' } }] } },
+          ],
+        },
+      },
+      volumeDirs: dirs,
+    });
+    expect(args.filter((a) => a.startsWith('--volume='))).toEqual(['--volume=/c/v/tls:/etc/tls:ro', '--volume=/c/v/cfg:/etc/cfg', '--volume=/c/v/bundle:/etc/bundle:ro']);
+  });
+
   test('a projected volume (the service-account token) is handed to the runAsUser, group fsGroup', () => {
     const container: V1Container = { name: 'c', securityContext: { runAsUser: 1000 }, volumeMounts: [{ name: 'token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }] };
     const { ownedDirs } = plan(container, {

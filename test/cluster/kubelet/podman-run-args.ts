@@ -143,6 +143,10 @@ function mountFlags(input: PodmanRunInput): { flags: string[]; writableDirs: str
     }
     if (volume.emptyDir) writableDirs.push(dir);
     if (volume.projected && uid !== undefined) ownedDirs.push({ dir, uid, gid });
+    // The volume's directory, never its files: a Secret or ConfigMap update swaps the `..data` symlink
+    // inside it (atomic-writer.ts), which the container sees only through a mount of the directory. A
+    // subPath mount is of what the path leads to when the container starts and, as in Kubernetes, sees
+    // no updates.
     const source = mount.subPath ? `${dir}/${mount.subPath}` : dir;
     if (mount.subPath?.split('/').includes('..')) return { error: `volumeMount ${mount.name}: subPath ${mount.subPath} leaves the volume` };
     flags.push(`--volume=${source}:${destination}${mount.readOnly ? ':ro' : ''}`);

@@ -4,9 +4,10 @@
 // securityContext honoured (podman-run-args.ts).
 //
 // Which image runs, for an image reference of a pod:
-//   1. a local podman image of that exact reference;
-//   2. a fixture variant of the service image (r4-tampered-core, r4-selftest-hang): the service image
-//      with fixture files mounted over its core (podman-fixtures.ts);
+//   1. a fixture variant of the service image (r4-tampered-core, r4-selftest-hang): the service image
+//      with fixture files mounted over its core (podman-fixtures.ts). First, because a fixture is pinned
+//      with the service image's digest, which podman would otherwise resolve to the plain service image;
+//   2. a local podman image of that exact reference;
 //   3. any other tag of the service image's name (`r4:test`, `r4:local`): the service image, as in the
 //      process runtime `r4:<any tag>` runs this checkout's service;
 //   4. otherwise the process runtime's local program, if there is one (echo-server): that container runs
@@ -121,10 +122,10 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   async image(reference: string): Promise<RunnableImage | { error: string }> {
-    const exact = await inspectLocalImage(reference);
-    if (exact) return this.runnable(exact, async () => []);
     const name = imageName(reference);
     if (isServiceImageFixture(name)) return this.runnable(this.serviceImage, () => this.fixtureMounts(name));
+    const exact = await inspectLocalImage(reference);
+    if (exact) return this.runnable(exact, async () => []);
     if (name === imageName(this.serviceImage.reference)) return this.runnable(this.serviceImage, async () => []);
     const local = await processRuntime.image(reference);
     if ('error' in local) return { error: `podman has no image "${reference}", and ${local.error}` };

@@ -1,8 +1,13 @@
 // Which local program plays a container image. The harness has no container runtime: it looks the image
 // up here and runs the matching program from this repository as a plain process inside the pod's network
 // namespace. Another mode (podman, running the real image) can be added beside this table.
+//
+// Each program has a digest, as an image has: a hash of its name and of every file it runs (its compiled
+// code, the core, the manifest, node's version), so the kubelet reports imageID <name>@sha256:<digest>,
+// and a pod that runs something else reports something else. A reference that names another digest is
+// not there to pull, as with a registry.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
 import { kubernetesServiceAddress } from '../control-plane.js';
@@ -19,6 +24,8 @@ export type LaunchResult = ContainerLaunch | { error: string };
 export interface LocalProgram {
   /** Shown in the status message of pods whose image has no mapping. */
   image: string;
+  /** What it runs, relative to the repository: files, or directories read whole. */
+  files: readonly string[];
   /** podDir: the pod's own directory, for files a program needs (removed with the pod). */
   launch(container: V1Container, env: Record<string, string>, podDir: string): LaunchResult;
 }
@@ -74,8 +81,28 @@ function imageScript(container: V1Container, fallback: string): string {
   return script ? script.replace(/^(\/app\/)?dist\//, '') : fallback;
 }
 
+/** The files of the service image (what the Dockerfile copies into it) as built in this checkout. */
+const SERVICE_FILES = ['dist/service', 'dist/contracts', 'native/build/re4_dump', 'native/build/manifest.json'];
+
+function filesUnder(path: string): string[] {
+  const absolute = join(repoRoot, path);
+  if (!existsSync(absolute)) return [];
+  if (!statSync(absolute).isDirectory()) return [path];
+  return readdirSync(absolute).sort().flatMap((entry) => filesUnder(join(path, entry)));
+}
+
+/** sha256:<hex> of the program's name, node's version and the name and content of every file it runs. */
+export function programDigest(program: LocalProgram): string {
+  const hash = createHash('sha256').update(`${program.image}\n${process.version}\n`);
+  for (const file of program.files.flatMap(filesUnder)) {
+    hash.update(`${file}\n`).update(createHash('sha256').update(readFileSync(join(repoRoot, file))).digest('hex'));
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
 const entropyService: LocalProgram = {
   image: 'r4',
+  files: SERVICE_FILES,
   launch: (container, env) => nodeScript(imageScript(container, 'service/main.js'), undefined, withoutImagePaths(env)),
 };
 
@@ -89,6 +116,7 @@ const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
  */
 const operator: LocalProgram = {
   image: 'r4-operator',
+  files: ['dist/operator', 'dist/api', 'dist/contracts', 'dist/cdk8s'],
   launch: (container, env, podDir) => {
     const mount = container.volumeMounts?.find((m) => m.mountPath.replace(/\/+$/, '') === serviceAccountDir);
     if (!mount) return { error: `the operator needs its ServiceAccount token mounted at ${serviceAccountDir} (automountServiceAccountToken must not be false)` };
@@ -107,8 +135,8 @@ const operator: LocalProgram = {
       }),
       { mode: 0o600 },
     );
-    // The operator image's own env names the core of its build; here that is the local build's.
-    const imageEnv = { R4_DEFAULT_CORE_SHA256: localCoreSha256() };
+    // The operator image's own env names the core and service image of its build; here the local build's.
+    const imageEnv = { R4_DEFAULT_CORE_SHA256: localCoreSha256(), R4_DEFAULT_IMAGE_DIGEST: programDigest(entropyService) };
     return nodeScript(imageScript(container, 'operator/main.js'), undefined, { ...imageEnv, ...env, KUBECONFIG: kubeconfig });
   },
 };
@@ -134,6 +162,7 @@ export function tamperedCore(core: Buffer): Buffer {
 // Fixture images: the real service with a core that fails attestation in one precise way.
 const tamperedService: LocalProgram = {
   image: 'r4-tampered-core',
+  files: SERVICE_FILES,
   launch: (_container, env, podDir) => {
     const path = join(podDir, 're4_dump');
     writeFileSync(path, tamperedCore(readFileSync(localCore)), { mode: 0o755 });
@@ -143,6 +172,7 @@ const tamperedService: LocalProgram = {
 
 const hangingSelftest: LocalProgram = {
   image: 'r4-selftest-hang',
+  files: SERVICE_FILES,
   launch: (_container, env, podDir) => {
     const { script, sha256 } = hangingSelftestCore();
     const core = join(podDir, 're4_dump');
@@ -156,16 +186,33 @@ const hangingSelftest: LocalProgram = {
 
 const echoServer: LocalProgram = {
   image: 'echo-server',
+  files: ['dist/test/cluster/programs/echo-server.js'],
   launch: (_container, env) =>
     nodeScript('test/cluster/programs/echo-server.js', 'test/cluster/programs/echo-server.ts', env),
 };
 
-const programs = [entropyService, operator, tamperedService, hangingSelftest, echoServer];
+// Stand-ins for pods that cheat attestation (named as such: they are not the product).
+const lyingService: LocalProgram = {
+  image: 'r4-liar',
+  files: ['dist/test/cluster/programs/lying-service.js', 'dist/contracts'],
+  launch: (_container, env) => nodeScript('test/cluster/programs/lying-service.js', 'test/cluster/programs/lying-service.ts', withoutImagePaths(env)),
+};
+const standIn = (mode: 'replay' | 'rekey'): LocalProgram => ({
+  image: `r4-${mode}`,
+  files: ['dist/test/cluster/programs/attestation-stand-in.js', ...SERVICE_FILES],
+  launch: (_container, env) =>
+    nodeScript('test/cluster/programs/attestation-stand-in.js', 'test/cluster/programs/attestation-stand-in.ts', { ...withoutImagePaths(env), R4_STAND_IN: mode }),
+});
+
+const programs = [entropyService, operator, tamperedService, hangingSelftest, echoServer, lyingService, standIn('replay'), standIn('rekey')];
 
 export function programFor(image: string): LocalProgram | undefined {
   const name = imageName(image);
   return programs.find((p) => p.image === name);
 }
+
+/** The digest the local build of the service image has in process mode (the operator's default). */
+export const localServiceDigest = (): string => programDigest(entropyService);
 
 export function unmappedImageMessage(image: string): string {
   const known = programs.map((p) => `"${p.image}"`).join(', ');

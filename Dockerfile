@@ -10,6 +10,7 @@
 #   CREATED      the commit's date (ISO 8601), not build time  -> org.opencontainers.image.created
 #   SOURCE       the repository's URL                          -> org.opencontainers.image.source
 #   CORE_SHA256  SHA-256 of the core the build stage makes     -> dev.r4.core.sha256 (checked, see `attested`)
+#   SERVICE_IMAGE_DIGEST  the service image's digest (operator only) -> the operator's default R4_DEFAULT_IMAGE_DIGEST
 
 FROM node:24-bookworm-slim AS build
 # build-essential and libssl-dev (its libcrypto.a) compile the core; tini-static becomes the runtime's PID 1.
@@ -89,7 +90,9 @@ COPY --from=build /src/dist/contracts/ dist/contracts/
 COPY --from=build /src/dist/cdk8s/ dist/cdk8s/
 COPY --from=build /src/dist/operator/ dist/operator/
 ARG CORE_SHA256
-ENV R4_DEFAULT_CORE_SHA256=$CORE_SHA256
+ARG SERVICE_IMAGE_DIGEST
+ENV R4_DEFAULT_CORE_SHA256=$CORE_SHA256 \
+    R4_DEFAULT_IMAGE_DIGEST=$SERVICE_IMAGE_DIGEST
 EXPOSE 8081
 CMD ["node", "dist/operator/main.js"]
 

@@ -2,7 +2,7 @@ import { resolveSpec } from '../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../api/v1alpha1/types.js';
 import { synthesizeWorkload, type RenderedObject } from './entropy-workload.js';
 
-const defaults = { image: 'r4:0.1.0', coreSha256: 'a'.repeat(64) };
+const defaults = { image: 'r4:0.1.0', imageDigest: `sha256:${'d'.repeat(64)}`, coreSha256: 'a'.repeat(64) };
 const appliance = (spec: Partial<EntropyAppliance['spec']> = {}): EntropyAppliance => ({
   apiVersion: 'r4.dev/v1alpha1',
   kind: 'EntropyAppliance',
@@ -29,7 +29,8 @@ describe('the entropy workload construct', () => {
   test('selectors use only stable labels, never construct paths', () => {
     const stable = { 'app.kubernetes.io/name': 'r4-entropy', 'r4.dev/appliance': 'demo' };
     expect(deployment.spec.selector.matchLabels).toEqual(stable);
-    expect(byKind(objects, 'Service').spec.selector).toEqual(stable);
+    // The Service selects nothing: the operator lists its endpoints itself, attested pods only.
+    expect(byKind(objects, 'Service').spec.selector).toBeUndefined();
     expect(byKind(objects, 'PodDisruptionBudget').spec.selector.matchLabels).toEqual(stable);
     expect(JSON.stringify(objects)).not.toContain('cdk8s.io');
     expect(deployment.spec.template.metadata.labels).toMatchObject({ ...stable, 'app.kubernetes.io/managed-by': 'r4-operator' });
@@ -57,7 +58,7 @@ describe('the entropy workload construct', () => {
     expect(container.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 8080 });
   });
 
-  test('env comes from the spec; the key file is a mounted Secret', () => {
+  test('env comes from the spec; the key file and the certificate are mounted Secrets', () => {
     const env = Object.fromEntries(container.env.map((e: Any) => [e.name, e.value]));
     expect(env).toEqual({
       API_HOST: '0.0.0.0',
@@ -65,9 +66,36 @@ describe('the entropy workload construct', () => {
       API_KEYS_FILE: '/etc/r4/keys/api-keys',
       STRICT_FIPS: '1',
       R4_EXPECTED_CORE_SHA256: 'a'.repeat(64),
+      TLS_CERT_FILE: '/etc/r4/tls/tls.crt',
+      TLS_KEY_FILE: '/etc/r4/tls/tls.key',
     });
     expect(pod.volumes).toContainEqual({ name: 'api-keys', secret: { secretName: 'keys' } });
     expect(container.volumeMounts).toContainEqual({ mountPath: '/etc/r4/keys', name: 'api-keys', readOnly: true });
+    // TLS by default, from the certificate the operator issues into <name>-tls.
+    expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'demo-tls' } });
+    expect(container.volumeMounts).toContainEqual({ mountPath: '/etc/r4/tls', name: 'tls', readOnly: true });
+    expect(container.readinessProbe.httpGet.scheme).toBe('HTTPS');
+    expect(byKind(objects, 'Service').spec.ports).toEqual([{ name: 'https', port: 8080, targetPort: 8080 }]);
+  });
+
+  test('the image runs by digest: the spec\'s own, or for a bare tag the operator\'s default', () => {
+    expect(container.image).toBe(`r4:0.1.0@sha256:${'d'.repeat(64)}`);
+    const own = `sha256:${'e'.repeat(64)}`;
+    const pinned = byKind(synthesizeWorkload(resolveSpec(appliance({ image: `registry.example/r4:9@${own}` }), defaults)), 'Deployment');
+    expect(pinned.spec.template.spec.containers[0].image).toBe(`registry.example/r4:9@${own}`);
+  });
+
+  test('with TLS turned off: plain HTTP, said out loud, and nothing mounted for it', () => {
+    const plain = byKind(synthesizeWorkload(resolveSpec(appliance({ tls: { enabled: false } }), defaults)), 'Deployment').spec.template.spec;
+    const env = Object.fromEntries(plain.containers[0].env.map((e: Any) => [e.name, e.value]));
+    expect(env).toMatchObject({ ALLOW_PLAIN_HTTP: '1' });
+    expect(env.TLS_CERT_FILE).toBeUndefined();
+    expect(plain.volumes.map((v: Any) => v.name)).not.toContain('tls');
+  });
+
+  test('a user certificate Secret is mounted instead of the operator\'s', () => {
+    const user = byKind(synthesizeWorkload(resolveSpec(appliance({ tls: { secretName: 'my-cert' } }), defaults)), 'Deployment').spec.template.spec;
+    expect(user.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'my-cert' } });
   });
 
   test('limits, resources, scheduling and service come through unchanged', () => {
@@ -90,11 +118,11 @@ describe('the entropy workload construct', () => {
     const c = d.spec.template.spec.containers[0];
     const env = Object.fromEntries(c.env.map((e: Any) => [e.name, e.value]));
     expect(d.spec.replicas).toBe(3);
-    expect(c.image).toBe('registry.example/r4:9');
+    expect(c.image).toBe(`registry.example/r4:9@sha256:${'d'.repeat(64)}`);
     expect(env).toMatchObject({ STRICT_FIPS: '0', MAX_BYTES_PER_REQUEST: '4096', RATE_LIMIT_RPS: '10', RATE_LIMIT_BYTES_PER_S: '40960' });
     expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '1.5Gi' }, limits: { memory: 2147483648 } });
     expect(d.spec.template.spec.nodeSelector).toEqual({ disk: 'ssd' });
     expect(d.spec.template.spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'entropy', effect: 'NoSchedule' }]);
-    expect(byKind(full, 'Service').spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
+    expect(byKind(full, 'Service').spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'https', port: 80, targetPort: 8080 }] });
   });
 });

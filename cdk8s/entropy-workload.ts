@@ -1,5 +1,6 @@
 // The children of one EntropyAppliance — a Deployment, a Service and a PodDisruptionBudget — defined
 // once as a cdk8s construct. The operator synthesizes it in-process; `npm run synth` prints the same.
+// The Service has no selector: the operator lists its endpoints itself, attested pods only.
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -10,6 +11,7 @@ import type { ServiceEnv } from '../contracts/service-env.js';
 export const CONTAINER_NAME = 'entropy';
 export const CONTAINER_PORT = 8080;
 const KEYS_DIR = '/etc/r4/keys';
+const TLS_DIR = '/etc/r4/tls';
 /** The non-root user the image runs as (Dockerfile). */
 const RUN_AS = 65532;
 
@@ -21,6 +23,7 @@ function serviceEnv(spec: ResolvedSpec): ServiceEnv {
     API_KEYS_FILE: `${KEYS_DIR}/${spec.apiKeySecret.key}`,
     STRICT_FIPS: spec.strictFips ? '1' : '0',
     R4_EXPECTED_CORE_SHA256: spec.expectedCoreSha256,
+    ...(spec.tls.enabled ? { TLS_CERT_FILE: `${TLS_DIR}/tls.crt`, TLS_KEY_FILE: `${TLS_DIR}/tls.key` } : { ALLOW_PLAIN_HTTP: '1' }),
   };
   const { maxBytesPerRequest, requestsPerSecond, bytesPerSecond } = spec.limits;
   if (maxBytesPerRequest !== undefined) env.MAX_BYTES_PER_REQUEST = String(maxBytesPerRequest);
@@ -28,6 +31,9 @@ function serviceEnv(spec: ResolvedSpec): ServiceEnv {
   if (bytesPerSecond !== undefined) env.RATE_LIMIT_BYTES_PER_S = String(bytesPerSecond);
   return env;
 }
+
+/** The Service's port name, which its EndpointSlice's port repeats. */
+export const servicePortName = (spec: ResolvedSpec) => (spec.tls.enabled ? 'https' : 'http');
 
 export class EntropyWorkload extends Construct {
   readonly deployment: kplus.Deployment;
@@ -40,6 +46,8 @@ export class EntropyWorkload extends Construct {
       name: 'api-keys',
     });
     const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp');
+    const tls = spec.tls.enabled ? kplus.Volume.fromSecret(this, 'tls', kplus.Secret.fromSecretName(this, 'tls-secret', spec.tls.secretName), { name: 'tls' }) : undefined;
+    const scheme = spec.tls.enabled ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
 
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata: { name: spec.name, labels },
@@ -65,10 +73,11 @@ export class EntropyWorkload extends Construct {
             allowPrivilegeEscalation: false,
             privileged: false,
           },
-          liveness: kplus.Probe.fromHttpGet('/health', { port: CONTAINER_PORT }),
-          readiness: kplus.Probe.fromHttpGet('/ready', { port: CONTAINER_PORT }),
+          liveness: kplus.Probe.fromHttpGet('/health', { port: CONTAINER_PORT, scheme }),
+          readiness: kplus.Probe.fromHttpGet('/ready', { port: CONTAINER_PORT, scheme }),
           volumeMounts: [
             { path: KEYS_DIR, volume: keys, readOnly: true },
+            ...(tls ? [{ path: TLS_DIR, volume: tls, readOnly: true }] : []),
             { path: '/tmp', volume: tmp },
           ],
         },
@@ -93,9 +102,10 @@ export class EntropyWorkload extends Construct {
     this.service = new kplus.Service(this, 'service', {
       metadata: { name: spec.name, labels },
       type: kplus.ServiceType[spec.service.type === 'ClusterIP' ? 'CLUSTER_IP' : spec.service.type === 'NodePort' ? 'NODE_PORT' : 'LOAD_BALANCER'],
-      ports: [{ name: 'http', port: spec.service.port, targetPort: CONTAINER_PORT }],
+      ports: [{ name: servicePortName(spec), port: spec.service.port, targetPort: CONTAINER_PORT }],
     });
-    for (const [key, value] of Object.entries(selectorLabels(spec.name))) this.service.selectLabel(key, value);
+    // No selector at all (cdk8s-plus writes an empty one, which would select every pod of the namespace).
+    ApiObject.of(this.service).addJsonPatch(JsonPatch.remove('/spec/selector'));
 
     new kplus.k8s.KubePodDisruptionBudget(this, 'pdb', {
       metadata: { name: spec.name, labels },

@@ -1,11 +1,17 @@
 // The operator's configuration, read once from the environment and validated; a bad value stops the
 // start with one message that names every problem.
 import { hostname } from 'node:os';
+import { DIGEST_PATTERN } from '../api/v1alpha1/image.js';
+import { SHA256_HEX } from '../contracts/sha256.js';
 import type { Level } from './log.js';
 
 export interface OperatorConfig {
   defaultImage: string;
+  /** The digest of the default image (sha256:…), also in force for an appliance image given without one. */
+  defaultImageDigest: string;
   defaultCoreSha256: string;
+  /** Where the operator keeps its certificate authority (the Secret r4-operator-ca). */
+  operatorNamespace: string;
   /** Empty: every namespace. */
   watchNamespace: string;
   leaseNamespace: string;
@@ -20,7 +26,6 @@ export interface OperatorConfig {
   logLevel: Level;
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
 const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
 
 export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
@@ -40,7 +45,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
   };
 
   const defaultCoreSha256 = text('R4_DEFAULT_CORE_SHA256');
-  if (defaultCoreSha256 && !SHA256.test(defaultCoreSha256)) problems.push('R4_DEFAULT_CORE_SHA256 must be 64 lowercase hex characters');
+  if (defaultCoreSha256 && !SHA256_HEX.test(defaultCoreSha256)) problems.push('R4_DEFAULT_CORE_SHA256 must be 64 lowercase hex characters');
+  const defaultImageDigest = text('R4_DEFAULT_IMAGE_DIGEST');
+  if (defaultImageDigest && !DIGEST_PATTERN.test(defaultImageDigest)) problems.push('R4_DEFAULT_IMAGE_DIGEST must be sha256: and 64 lowercase hex characters');
   const logLevel = text('LOG_LEVEL', 'info') as Level;
   if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   const leaderElection = text('LEADER_ELECTION', 'true');
@@ -48,7 +55,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
 
   const config: OperatorConfig = {
     defaultImage: text('R4_DEFAULT_IMAGE'),
+    defaultImageDigest,
     defaultCoreSha256,
+    operatorNamespace: text('POD_NAMESPACE', env.LEASE_NAMESPACE || 'default'),
     watchNamespace: env.WATCH_NAMESPACE ?? '',
     leaseNamespace: text('LEASE_NAMESPACE', env.POD_NAMESPACE || 'default'),
     leaseName: text('LEASE_NAME', 'r4-operator'),

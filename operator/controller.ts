@@ -1,11 +1,12 @@
 // The machinery a leader runs: informers on appliances, their children and pods; a keyed work queue
-// that reconciles one appliance at a time; and the attestor, which the appliance events schedule. Built on
-// start, torn down on stop, so a replica that loses leadership holds no stale cache and can campaign again
-// without restarting.
+// that reconciles one appliance at a time; the attestor, which the appliance events schedule; and the
+// operator's certificate authority. Built on start, torn down on stop, so a replica that loses leadership
+// holds no stale cache and can campaign again without restarting.
 import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  DiscoveryV1Api,
   KubernetesObjectApi,
   PolicyV1Api,
   type KubeConfig,
@@ -17,17 +18,21 @@ import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/group.js';
 import { APPLIANCE_LABEL, MANAGED_SELECTOR } from '../api/v1alpha1/labels.js';
 import { resolveSpec, type OperatorDefaults } from '../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../api/v1alpha1/types.js';
-import { Attestor, probeable } from './attestation/attestor.js';
+import { Attestor, entropyContainer, probeable, type PodTrust } from './attestation/attestor.js';
 import { ConcurrencyLimit } from './attestation/probe.js';
+import type { KeyBinding } from './attestation/verdict.js';
 import { key, ownerApplianceKey, Reconciler } from './appliance/reconciler.js';
 import { EventRecorder } from './cordon/events.js';
 import { describeError, type Logger } from './log.js';
 import { ResilientInformer, type ChangeKind } from './manager/informer.js';
 import { WorkQueue } from './manager/work-queue.js';
 import type { ApplianceCounts, OperatorMetrics } from './telemetry/metrics.js';
+import { loadOperatorCa, type OperatorCa } from './tls/operator-ca.js';
 
 export interface ControllerOptions {
   watchNamespace: string;
+  /** Where the operator's CA Secret lives. */
+  operatorNamespace: string;
   defaults: OperatorDefaults;
   probeConcurrency: number;
   log: Logger;
@@ -41,17 +46,25 @@ export class Controller {
   private readonly queue: WorkQueue;
   private readonly attestor: Attestor;
   private readonly reconciler: Reconciler;
+  private readonly core: CoreV1Api;
+  private readonly trust = new Map<string, PodTrust>();
+  /** Pods that carry an appliance's labels without belonging to it, already reported. */
+  private readonly foreignPods = new Set<string>();
+  private readonly events: EventRecorder;
+  private ca: OperatorCa | undefined;
 
   constructor(kubeConfig: KubeConfig, private readonly options: ControllerOptions) {
     const { watchNamespace: ns, log } = options;
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    this.core = core;
     const apps = kubeConfig.makeApiClient(AppsV1Api);
     const policy = kubeConfig.makeApiClient(PolicyV1Api);
+    const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const scoped = (group: string, resource: string) => `${group}${ns ? `/namespaces/${ns}` : ''}/${resource}`;
     const asList = <T extends KubernetesObject>(p: Promise<unknown>) => p as Promise<KubernetesListObject<T>>;
+    const labelSelector = MANAGED_SELECTOR;
 
-    const enqueue = (k: string | undefined) => k && this.queue.add(k);
     this.appliances = new ResilientInformer<EntropyAppliance & KubernetesObject>(
       kubeConfig,
       {
@@ -67,36 +80,28 @@ export class Controller {
       (kind, a) => this.applianceChanged(kind, a),
       log,
     );
-    const onChild = (_kind: ChangeKind, o: KubernetesObject) => enqueue(ownerApplianceKey(o));
+    // What the operator made (or, for ReplicaSets, its Deployments made): each change reconciles its appliance.
+    const onChild = (_kind: ChangeKind, o: KubernetesObject) => {
+      const k = ownerApplianceKey(o);
+      if (k) this.queue.add(k);
+    };
+    const managed = (kind: string, group: string, resource: string, list: () => Promise<unknown>) =>
+      [kind, new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scoped(group, resource), labelSelector, list: () => asList(list()) }, onChild, log)] as const;
     this.children = new Map<string, ResilientInformer<KubernetesObject>>([
-      [
-        'Deployment',
-        new ResilientInformer(kubeConfig, {
-          name: 'deployments',
-          path: scoped('/apis/apps/v1', 'deployments'),
-          labelSelector: MANAGED_SELECTOR,
-          list: () => asList(ns ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: MANAGED_SELECTOR }) : apps.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR })),
-        }, onChild, log),
-      ],
-      [
-        'Service',
-        new ResilientInformer(kubeConfig, {
-          name: 'services',
-          path: scoped('/api/v1', 'services'),
-          labelSelector: MANAGED_SELECTOR,
-          list: () => asList(ns ? core.listNamespacedService({ namespace: ns, labelSelector: MANAGED_SELECTOR }) : core.listServiceForAllNamespaces({ labelSelector: MANAGED_SELECTOR })),
-        }, onChild, log),
-      ],
-      [
-        'PodDisruptionBudget',
-        new ResilientInformer(kubeConfig, {
-          name: 'poddisruptionbudgets',
-          path: scoped('/apis/policy/v1', 'poddisruptionbudgets'),
-          labelSelector: MANAGED_SELECTOR,
-          list: () =>
-            asList(ns ? policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector: MANAGED_SELECTOR }) : policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector: MANAGED_SELECTOR })),
-        }, onChild, log),
-      ],
+      managed('Deployment', '/apis/apps/v1', 'deployments', () =>
+        ns ? apps.listNamespacedDeployment({ namespace: ns, labelSelector }) : apps.listDeploymentForAllNamespaces({ labelSelector }),
+      ),
+      managed('ReplicaSet', '/apis/apps/v1', 'replicasets', () =>
+        ns ? apps.listNamespacedReplicaSet({ namespace: ns, labelSelector }) : apps.listReplicaSetForAllNamespaces({ labelSelector }),
+      ),
+      managed('Service', '/api/v1', 'services', () => (ns ? core.listNamespacedService({ namespace: ns, labelSelector }) : core.listServiceForAllNamespaces({ labelSelector }))),
+      managed('EndpointSlice', '/apis/discovery.k8s.io/v1', 'endpointslices', () =>
+        ns ? discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector }) : discovery.listEndpointSliceForAllNamespaces({ labelSelector }),
+      ),
+      managed('ConfigMap', '/api/v1', 'configmaps', () => (ns ? core.listNamespacedConfigMap({ namespace: ns, labelSelector }) : core.listConfigMapForAllNamespaces({ labelSelector }))),
+      managed('PodDisruptionBudget', '/apis/policy/v1', 'poddisruptionbudgets', () =>
+        ns ? policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector }) : policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector }),
+      ),
     ]);
     this.pods = new ResilientInformer<V1Pod>(
       kubeConfig,
@@ -110,9 +115,12 @@ export class Controller {
       log,
     );
 
-    const events = new EventRecorder(core, log);
+    this.events = new EventRecorder(core, log);
+    const events = this.events;
     this.attestor = new Attestor({
       pods: (k) => this.podsOf(k),
+      trust: (k) => this.trust.get(k),
+      recordedBinding: (pod) => this.recordedBinding(pod),
       roundFinished: (k) => this.queue.add(k),
       event: (pod, k, e) =>
         events.forPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, k.split('/')[1] ?? '', e),
@@ -132,6 +140,12 @@ export class Controller {
       attestor: this.attestor,
       events,
       defaults: options.defaults,
+      issuer: {
+        caPem: () => this.operatorCa().caPem,
+        issue: (dnsNames, now) => this.operatorCa().issue(dnsNames, now),
+      },
+      renewalDue: (certPem, dnsNames, now) => this.operatorCa().renewalDue(certPem, dnsNames, now),
+      trustChanged: (k, trust) => this.trust.set(k, trust),
       log,
     });
     this.queue = new WorkQueue(
@@ -155,8 +169,9 @@ export class Controller {
     );
   }
 
-  /** Starts the watches (each lists first); every reconcile asks to run again within plan.ts's RESYNC_MS. */
+  /** Loads (or creates) the CA, then starts the watches (each lists first); reconciles follow their events. */
   async start(): Promise<void> {
+    this.ca = await loadOperatorCa(this.core, this.options.operatorNamespace, this.options.log);
     await Promise.all([this.appliances.start(), this.pods.start(), ...[...this.children.values()].map((i) => i.start())]);
     this.options.log.info('controller started', { namespace: this.options.watchNamespace || '(all)' });
   }
@@ -183,6 +198,11 @@ export class Controller {
     }));
   }
 
+  private operatorCa(): OperatorCa {
+    if (!this.ca) throw new Error('the operator CA is not loaded yet');
+    return this.ca;
+  }
+
   /** An appliance seen or changed is (re)scheduled for attestation and reconciled; a deleted one is forgotten. */
   private applianceChanged(kind: ChangeKind, appliance: EntropyAppliance & KubernetesObject): void {
     const k = key(appliance.metadata?.namespace ?? 'default', appliance.metadata?.name ?? '');
@@ -190,22 +210,64 @@ export class Controller {
       this.attestor.unschedule(k);
       this.reconciler.forget(k);
       this.queue.forget(k);
+      this.trust.delete(k);
       return;
     }
     const spec = resolveSpec(appliance, this.options.defaults);
-    this.attestor.schedule(k, { expectedCoreSha256: spec.expectedCoreSha256, ...spec.attestation });
+    const previous = appliance.status?.previousImageDigest;
+    this.attestor.schedule(k, {
+      expectedCoreSha256: spec.expectedCoreSha256,
+      imageDigests: previous && previous !== spec.imageDigest ? [spec.imageDigest, previous] : [spec.imageDigest],
+      ...spec.attestation,
+    });
     this.queue.add(k);
   }
 
-  private podsOf(applianceKey: string): readonly V1Pod[] {
+  /**
+   * The appliance's own pods: those of the ReplicaSets of the Deployment it owns. A pod that merely carries
+   * its labels (made by hand, or by anything else) is not one: never probed, never an endpoint; it is
+   * reported once in an Event.
+   */
+  private podsOf(applianceKey: string): V1Pod[] {
     const [namespace, name] = applianceKey.split('/') as [string, string];
-    return this.pods.list(namespace).filter((p) => p.metadata?.labels?.[APPLIANCE_LABEL] === name);
+    const appliance = this.appliances.get(name, namespace);
+    const deployment = this.children.get('Deployment')?.get(name, namespace);
+    const ownedBy = (o: KubernetesObject, uid: string | undefined) => uid !== undefined && (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller);
+    const labelled = this.pods.list(namespace).filter((p) => p.metadata?.labels?.[APPLIANCE_LABEL] === name);
+    if (!appliance || !deployment || !ownedBy(deployment, appliance.metadata.uid)) return [];
+    const replicaSets = new Set(
+      (this.children.get('ReplicaSet')?.list(namespace) ?? []).filter((rs) => ownedBy(rs, deployment.metadata?.uid)).map((rs) => rs.metadata?.uid),
+    );
+    const own = new Set(labelled.filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.kind === 'ReplicaSet' && r.controller && replicaSets.has(r.uid))));
+    for (const pod of labelled) {
+      const uid = pod.metadata?.uid ?? '';
+      if (own.has(pod) || this.foreignPods.has(uid) || replicaSets.size === 0) continue;
+      this.foreignPods.add(uid);
+      this.events.forAppliance(
+        { name, namespace },
+        { reason: 'ForeignPodIgnored', type: 'Warning', message: `pod ${pod.metadata?.name} carries this appliance's labels but belongs to none of its ReplicaSets: it is never attested and never gets traffic` },
+      );
+    }
+    return [...own];
+  }
+
+  /** The key binding the appliance's status recorded for this pod's current container, if any. */
+  private recordedBinding(pod: V1Pod): KeyBinding | undefined {
+    const k = ownerApplianceKey(pod);
+    if (!k) return undefined;
+    const [namespace, name] = k.split('/') as [string, string];
+    const entry = this.appliances.get(name, namespace)?.status?.pods?.find((p) => p.name === pod.metadata?.name);
+    const containerId = entropyContainer(pod)?.containerID;
+    return entry?.attestationKey && entry.containerID && entry.containerID === containerId ? { containerId, key: entry.attestationKey } : undefined;
   }
 
   private podChanged(kind: ChangeKind, pod: V1Pod): void {
     const k = ownerApplianceKey(pod);
     if (!k) return;
-    if (kind === 'delete') this.attestor.forgetPod(pod.metadata?.uid ?? '');
+    if (kind === 'delete') {
+      this.attestor.forgetPod(pod.metadata?.uid ?? '');
+      this.foreignPods.delete(pod.metadata?.uid ?? '');
+    }
     // A pod that has just started running is probed now, not at the next interval.
     else if (probeable(pod) && this.attestor.record(pod).lastChecked === undefined) this.attestor.probeSoon(k);
     this.queue.add(k);

@@ -37,10 +37,10 @@ async function main(config: OperatorConfig): Promise<void> {
     isLeader: () => controller !== undefined,
     appliances: () => controller?.counts() ?? [],
   });
-  const defaults = { image: config.defaultImage, coreSha256: config.defaultCoreSha256 };
+  const defaults = { image: config.defaultImage, imageDigest: config.defaultImageDigest, coreSha256: config.defaultCoreSha256 };
 
   async function startController(): Promise<void> {
-    const c = new Controller(kubeConfig, { watchNamespace: config.watchNamespace, defaults, probeConcurrency: config.probeConcurrency, log, metrics });
+    const c = new Controller(kubeConfig, { watchNamespace: config.watchNamespace, operatorNamespace: config.operatorNamespace, defaults, probeConcurrency: config.probeConcurrency, log, metrics });
     controller = c;
     await c.start();
   }

@@ -1,4 +1,4 @@
-// The operator's permissions: exactly the verbs its code uses, nothing on Secrets. The one source of
+// The operator's permissions: exactly the verbs its code uses. The one source of
 // deploy/operator/rbac.yaml and of the chart's rules (charts/r4/templates/_operator-rules.tpl), which
 // `npm run generate` writes; a test fails when either is stale.
 
@@ -17,6 +17,10 @@ export const OPERATOR_RULES: PolicyRule[] = [
   { why: 'the children, applied server-side (apply may create)', apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { why: 'the children', apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { why: 'the children', apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { why: "an appliance's ReplicaSets decide which pods are its own (only those are attested and get traffic)", apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+  { why: 'the Service has no selector: the operator lists its attested pods itself', apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { why: "the CA bundle for each appliance's clients (<name>-ca)", apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { why: 'its CA (r4-operator-ca), the certificates it issues (<name>-tls) and the CA of a user certificate', apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch'] },
   { why: 'attest pods: read them and set the r4.dev/cordoned label', apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
   { why: 'the r4.dev/attested readiness gate', apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
   { why: 'evict long-cordoned pods when the appliance asks for it', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },

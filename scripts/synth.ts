@@ -1,12 +1,14 @@
 // npm run synth -- FILE...  prints, as YAML, the objects the operator would create for each
 // EntropyAppliance in the files (other documents are ignored), for people who run without the operator.
-// The image and core hash that an appliance leaves out come from R4_DEFAULT_IMAGE / R4_DEFAULT_CORE_SHA256,
-// else from this checkout (image r4:<version>, the hash in native/build/manifest.json).
+// The image, its digest and the core hash that an appliance leaves out come from R4_DEFAULT_IMAGE,
+// R4_DEFAULT_IMAGE_DIGEST (required) and R4_DEFAULT_CORE_SHA256, else from this checkout (image
+// r4:<version>, the hash in native/build/manifest.json).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import { KIND } from '../api/v1alpha1/group.js';
+import { DIGEST_PATTERN } from '../api/v1alpha1/image.js';
 import { resolveSpec, type OperatorDefaults } from '../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../api/v1alpha1/types.js';
 import { parseManifest } from '../contracts/manifest.js';
@@ -20,7 +22,12 @@ function localDefaults(env: NodeJS.ProcessEnv): OperatorDefaults {
   const parsed = existsSync(manifest) ? parseManifest(readFileSync(manifest, 'utf8')) : undefined;
   const coreSha256 = env.R4_DEFAULT_CORE_SHA256 || (parsed?.ok ? parsed.manifest.coreSha256 : '');
   if (!coreSha256) throw new Error('no core hash: set R4_DEFAULT_CORE_SHA256 or build the core (npm run build:native)');
-  return { image: env.R4_DEFAULT_IMAGE || `r4:${pkg.version}`, coreSha256 };
+  // Pods run one image digest; without the operator, it is the one the image was built with.
+  const imageDigest = env.R4_DEFAULT_IMAGE_DIGEST ?? '';
+  if (!DIGEST_PATTERN.test(imageDigest)) {
+    throw new Error("no image digest: set R4_DEFAULT_IMAGE_DIGEST (e.g. sudo sh scripts/image/podman.sh image inspect --format '{{.Digest}}' r4:<version>)");
+  }
+  return { image: env.R4_DEFAULT_IMAGE || `r4:${pkg.version}`, imageDigest, coreSha256 };
 }
 
 export function synthesizeFiles(files: readonly string[], defaults: OperatorDefaults): RenderedObject[] {

@@ -8,6 +8,7 @@ export const SPEC_DEFAULTS = {
   apiKeySecretKey: 'api-keys',
   attestation: { intervalSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, evictCordoned: false },
   service: { port: 8080, type: 'ClusterIP' },
+  tls: { enabled: true },
 } as const;
 
 /** Requests and limits of the entropy container when the spec gives none: small, and bounded. */

@@ -13,6 +13,29 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'r4-operator';
 /** Selects everything the operator manages. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+/** The EndpointSlices the operator writes for an appliance's Service (only attested pods are in them). */
+export const ENDPOINTSLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/** On Secrets that hold an appliance's TLS certificate. */
+export const TLS_SECRET_LABEL = 'r4.dev/tls';
+
+/** The names an appliance's objects get, fixed so users and clients can rely on them. */
+export const applianceNames = (applianceName: string) => ({
+  /** The Deployment, Service and PodDisruptionBudget. */
+  workload: applianceName,
+  endpointSlice: `${applianceName}-attested`,
+  /** The certificate the operator issues when spec.tls.secretName is not given. */
+  tlsSecret: `${applianceName}-tls`,
+  /** The CA bundle for clients, key ca.crt. */
+  caConfigMap: `${applianceName}-ca`,
+});
+export const CA_BUNDLE_KEY = 'ca.crt';
+
+/** The DNS names of an appliance's Service, the SANs of its certificate. */
+export function serviceDnsNames(applianceName: string, namespace: string): string[] {
+  const base = `${applianceName}.${namespace}`;
+  return [`${base}.svc`, `${base}.svc.cluster.local`, base, applianceName];
+}
 
 /** Labels that never change for the life of an appliance, so they may sit in immutable selectors. */
 export function selectorLabels(applianceName: string): Record<string, string> {

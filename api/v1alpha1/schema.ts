@@ -8,6 +8,8 @@ import { VERDICTS } from './verdicts.js';
 const D = SPEC_DEFAULTS;
 export const SHA256_PATTERN = '^[0-9a-f]{64}$';
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
+/** A Kubernetes object name (RFC 1123 subdomain). */
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
 /** A Kubernetes quantity (`100m`, `256Mi`, `1e3`), as apimachinery's resource.Quantity parses it. */
 const QUANTITY_PATTERN = '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
@@ -32,7 +34,7 @@ export const specSchema = object(
     }),
     apiKeySecretRef: object(
       {
-        name: string({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$' }),
+        name: string({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN }),
         key: string({ minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$', default: D.apiKeySecretKey }),
       },
       { required: ['name'], description: 'Secret holding the API keys (one per line), mounted as a file so keys rotate without restarts.' },
@@ -79,6 +81,19 @@ export const specSchema = object(
       { limits: quantities, requests: quantities },
       { description: "Compute resources of the entropy container (as in a Pod's container)." },
     ),
+    tls: object(
+      {
+        enabled: boolean({ default: D.tls.enabled, description: 'Serve HTTPS (the default). false serves plain HTTP, for tests and demos only.' }),
+        secretName: string({
+          minLength: 1,
+          maxLength: 253,
+          pattern: DNS_SUBDOMAIN,
+          description:
+            "A Secret of this namespace with the certificate to serve (cert-manager's shape: tls.crt, tls.key, optional ca.crt). When omitted, the operator issues one from its own CA into <name>-tls and renews it.",
+        }),
+      },
+      { default: {} },
+    ),
     nodeSelector: map(string()),
     tolerations: array(
       object({
@@ -91,7 +106,16 @@ export const specSchema = object(
       { maxItems: 32 },
     ),
   },
-  { required: ['apiKeySecretRef'] },
+  {
+    required: ['apiKeySecretRef'],
+    validations: [
+      {
+        // service and tls are defaulted before validation; has() keeps the rule valid without them.
+        rule: "!has(self.service) || !has(self.service.type) || self.service.type == 'ClusterIP' || !has(self.tls) || !has(self.tls.enabled) || self.tls.enabled",
+        message: 'a Service of type NodePort or LoadBalancer carries random bytes beyond the cluster: it needs TLS (tls.enabled: true)',
+      },
+    ],
+  },
 );
 
 export const conditionSchema = object(
@@ -111,6 +135,8 @@ export const podStatusSchema = object(
     name: string(),
     podIP: string(),
     imageID: string(),
+    containerID: string({ description: 'The container the attestation key is bound to (as the kubelet reports it).' }),
+    attestationKey: string({ description: "The pod's Ed25519 attestation key (base64), bound at first contact with this container." }),
     integrity: string(),
     selftest: string(),
     mode: string(),
@@ -127,6 +153,8 @@ export const podStatusSchema = object(
 export const statusSchema = object({
   observedGeneration: integer({ format: 'int64' }),
   expectedCoreSha256: string({ description: "The core hash in force (from the spec or the operator's default)." }),
+  imageDigest: string({ description: "The image digest in force (from spec.image or the operator's default): every pod must run it." }),
+  previousImageDigest: string({ description: 'While a rollout from another digest is under way, that digest: its pods serve until they are replaced.' }),
   replicas: integer(),
   readyReplicas: integer(),
   attestedReplicas: integer(),

@@ -15,5 +15,11 @@ export const ATTESTATION_REASONS = [
   'NotSealed',
   'MalformedResponse',
   'Unreachable',
+  /** The kubelet reports an image digest other than the one in force. */
+  'ImageDigestMismatch',
+  /** Unsigned while claiming health, signed with a wrong or changed key, or an answer to another nonce. */
+  'AttestationSignatureInvalid',
+  /** The pod's TLS certificate does not verify against the appliance's CA (expired, other CA, wrong name). */
+  'CertificateRejected',
 ] as const;
 export type AttestationReason = (typeof ATTESTATION_REASONS)[number];

@@ -1,5 +1,6 @@
 // The doing half of a reconcile: performs a Plan against the API server, in the order that keeps traffic
-// safe — children first, then the pods' gates and labels, then an eviction, then the status. Any failed
+// safe — the certificate first (pods mount it), the pods' gates and labels, then the children (among them
+// the EndpointSlice, so a pod is shown attested before it is listed), an eviction, the status. Any failed
 // call throws, and the work queue retries the whole reconcile from fresh state.
 import {
   PatchStrategy,
@@ -10,17 +11,27 @@ import {
   type KubernetesObjectApi,
 } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../api/v1alpha1/group.js';
-import { CORDONED_LABEL, MANAGED_BY } from '../../api/v1alpha1/labels.js';
+import { CORDONED_LABEL, MANAGED_BY, serviceDnsNames } from '../../api/v1alpha1/labels.js';
+import type { ResolvedSpec } from '../../api/v1alpha1/resolve.js';
+import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import { evict } from '../cordon/eviction.js';
 import type { EventRecorder } from '../cordon/events.js';
 import type { Logger } from '../log.js';
+import { tlsSecret } from './children.js';
 import { EVICTION_SPACING_MS, type Plan } from './plan.js';
 
 /** The operator's name in managedFields. */
 export const FIELD_MANAGER = MANAGED_BY;
 
+/** Issues server certificates from the operator's CA. */
+export interface CertificateIssuer {
+  caPem(): string;
+  issue(dnsNames: string[], now: Date): Promise<{ certPem: string; keyPem: string }>;
+}
+
 export interface ActDeps {
   objects: KubernetesObjectApi;
+  issuer: CertificateIssuer;
   core: CoreV1Api;
   custom: CustomObjectsApi;
   events: EventRecorder;
@@ -33,13 +44,15 @@ export interface ActResult {
   requeueAfter: number;
 }
 
-export async function act(deps: ActDeps, appliance: { namespace: string; name: string }, plan: Plan): Promise<ActResult> {
-  const { namespace, name } = appliance;
-  for (const child of plan.apply) {
-    await deps.objects.patch(child as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-    deps.log.debug('applied', { appliance: `${namespace}/${name}`, kind: child.kind, name: child.metadata.name });
+export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; spec: ResolvedSpec }, plan: Plan): Promise<ActResult> {
+  const { namespace, name } = target.spec;
+  if (plan.certificate) {
+    const dnsNames = serviceDnsNames(name, namespace);
+    const issued = await deps.issuer.issue(dnsNames, new Date());
+    const secret = tlsSecret(target.appliance, target.spec, { ...issued, caPem: deps.issuer.caPem() });
+    await deps.objects.patch(secret as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    deps.events.forAppliance({ name, namespace }, { reason: 'CertificateIssued', type: 'Normal', message: `issued a certificate for ${dnsNames.join(', ')}: ${plan.certificate.reason}` });
   }
-
   await Promise.all(
     plan.podPatches.map(async ({ pod, condition, label }) => {
       if (condition) {
@@ -56,6 +69,10 @@ export async function act(deps: ActDeps, appliance: { namespace: string; name: s
       }
     }),
   );
+  for (const child of plan.apply) {
+    await deps.objects.patch(child as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    deps.log.debug('applied', { appliance: `${namespace}/${name}`, kind: child.kind, name: child.metadata.name });
+  }
 
   let requeueAfter = plan.requeueAfter;
   for (const { pod, cordonedForMs } of plan.evictions) {

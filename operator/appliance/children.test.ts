@@ -2,7 +2,7 @@ import { resolveSpec } from '../../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import { desiredChildren } from './children.js';
 
-const defaults = { image: 'r4:0.1.0', coreSha256: 'a'.repeat(64) };
+const defaults = { image: 'r4:0.1.0', imageDigest: `sha256:${'d'.repeat(64)}`, coreSha256: 'a'.repeat(64) };
 const appliance = (spec: Partial<EntropyAppliance['spec']> = {}): EntropyAppliance => ({
   apiVersion: 'r4.dev/v1alpha1',
   kind: 'EntropyAppliance',

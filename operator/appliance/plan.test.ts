@@ -5,15 +5,16 @@ import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import type { PodRecord } from '../attestation/attestor.js';
 import { attest, PENDING } from '../attestation/verdict.js';
 import { evictionGraceMs } from '../cordon/eviction.js';
-import { desiredChildren } from './children.js';
+import { desiredChildren, endpointSlice } from './children.js';
 import { canonical, EVICTION_SPACING_MS, plan, REAPPLY_AFTER_MS, RESYNC_MS, type Observed } from './plan.js';
 
 const sha = 'e'.repeat(64);
-const defaults = { image: 'r4:0.1.0', coreSha256: sha };
+const digest = `sha256:${'d'.repeat(64)}`;
+const defaults = { image: 'r4:0.1.0', imageDigest: digest, coreSha256: sha };
 const now = Date.parse('2026-01-01T00:10:00Z');
 const fields = { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' } as const;
-const attested = attest({ kind: 'answered', fields }, sha, 3);
-const cordoned = attest({ kind: 'answered', fields: { ...fields, mode: 'blocked' } }, sha, 3);
+const attested = attest({ kind: 'answered', fields, key: 'k' }, { expectedCoreSha256: sha, failureThreshold: 3, containerId: 'cri://c' });
+const cordoned = attest({ kind: 'answered', fields: { ...fields, mode: 'blocked' }, key: 'k' }, { expectedCoreSha256: sha, failureThreshold: 3, containerId: 'cri://c' });
 
 const appliance = (spec: Partial<EntropyAppliance['spec']> = {}, status?: EntropyAppliance['status']): EntropyAppliance => ({
   apiVersion: 'r4.dev/v1alpha1',
@@ -31,7 +32,7 @@ const pod = (name: string, gate?: { status: 'True' | 'False'; reason: string; me
 /** Observed state whose children are all live and as rendered, last applied a second ago. */
 function observed(a: EntropyAppliance, pods: V1Pod[]): Observed {
   const spec = resolveSpec(a, defaults);
-  const rendered = new Map(desiredChildren(a, spec).map((c) => [c.kind, c.metadata.annotations[RENDERED_HASH_ANNOTATION]]));
+  const rendered = new Map([...desiredChildren(a, spec), endpointSlice(a, spec, [])].map((c) => [c.kind, c.metadata.annotations[RENDERED_HASH_ANNOTATION]]));
   return {
     appliance: a,
     spec,
@@ -39,13 +40,14 @@ function observed(a: EntropyAppliance, pods: V1Pod[]): Observed {
     lastAppliedAt: now - 1_000,
     pods,
     deployment: { generation: 1, observedGeneration: 1, updatedReplicas: pods.length, replicas: pods.length },
+    tls: { kind: 'off' },
   };
 }
 
 const records = (entries: [string, PodRecord][]) => new Map(entries.map(([name, r]) => [`uid-${name}`, r]));
 
 describe('plan: children', () => {
-  const all = ['Deployment', 'Service', 'PodDisruptionBudget'];
+  const all = ['Deployment', 'Service', 'PodDisruptionBudget', 'EndpointSlice'];
   test.each([
     ['never applied by this operator (a fresh start)', undefined, all, RESYNC_MS],
     ['applied a moment ago and unchanged', 1_000, [], RESYNC_MS],
@@ -137,5 +139,35 @@ describe('plan: status', () => {
   test('canonical() ignores key order', () => {
     expect(canonical({ a: 1, b: { c: 2, d: 3 } })).toBe(canonical({ b: { d: 3, c: 2 }, a: 1 }));
     expect(PENDING.verdict).toBe('Pending');
+  });
+});
+
+describe('plan: endpoints, certificates and the image digest', () => {
+  const slice = (p: ReturnType<typeof plan>) => p.apply.find((o) => o.kind === 'EndpointSlice') as unknown as { endpoints: { addresses: string[]; targetRef: { name: string } }[]; metadata: { labels: Record<string, string> } } | undefined;
+
+  test('the EndpointSlice lists the attested pods and no others', () => {
+    const a = pod('a');
+    const b = { ...pod('b'), status: { ...pod('b').status, podIP: '10.244.0.10' } };
+    const p = plan(observed(appliance(), [a, b]), records([['a', { attestation: attested }], ['b', { attestation: cordoned }]]), now);
+    expect(slice(p)?.endpoints.map((e) => e.targetRef.name)).toEqual(['a']);
+    expect(slice(p)?.metadata.labels).toMatchObject({ 'kubernetes.io/service-name': 'demo', 'endpointslice.kubernetes.io/managed-by': 'r4-operator' });
+  });
+
+  test('with the operator issuing certificates: the CA bundle is applied, and a certificate issued when due', () => {
+    const o = { ...observed(appliance(), []), tls: { kind: 'issued' as const, caPem: 'CA PEM', renewal: 'no certificate yet' } };
+    const p = plan(o, new Map(), now);
+    expect(p.certificate).toEqual({ reason: 'no certificate yet' });
+    expect(p.apply.find((c) => c.kind === 'ConfigMap')).toMatchObject({ metadata: { name: 'demo-ca' }, data: { 'ca.crt': 'CA PEM' } });
+    expect(plan({ ...o, tls: { kind: 'issued', caPem: 'CA PEM' } }, new Map(), now).certificate).toBeUndefined();
+  });
+
+  test('a changed image digest keeps the old one allowed while the rollout replaces its pods', () => {
+    const old = `sha256:${'0'.repeat(64)}`;
+    const first = plan(observed(appliance({}, { imageDigest: old }), [pod('a')]), new Map(), now);
+    expect(first.status).toMatchObject({ imageDigest: digest, previousImageDigest: old });
+    const rolling = { ...observed(appliance({}, first.status), [pod('a')]), deployment: { generation: 2, observedGeneration: 2, updatedReplicas: 0, replicas: 1 } };
+    expect(plan(rolling, new Map(), now).status?.previousImageDigest ?? first.status?.previousImageDigest).toBe(old);
+    const done = plan(observed(appliance({}, first.status), [pod('a'), pod('b')]), new Map(), now);
+    expect(done.status?.previousImageDigest).toBeUndefined();
   });
 });

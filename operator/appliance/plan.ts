@@ -1,6 +1,8 @@
 // The decision half of a reconcile, pure: from what the operator observes (the appliance, its children and
-// pods in the informer caches, each pod's attestation) and the time, what to do — children to apply, pod
-// gates and labels to patch, a pod to evict, the status to write — and when to look again. act.ts does it.
+// pods in the informer caches, each pod's attestation, its certificate) and the time, what to do —
+// children to apply (the EndpointSlice of attested pods and the CA bundle among them), a certificate to
+// issue, pod gates and labels to patch, a pod to evict, the status to write — and when to look again.
+// act.ts does it.
 import type { V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import type { EntropyAppliance, EntropyApplianceStatus } from '../../api/v1alpha1/types.js';
 import type { ResolvedSpec } from '../../api/v1alpha1/resolve.js';
@@ -9,8 +11,8 @@ import type { PodRecord } from '../attestation/attestor.js';
 import { PENDING } from '../attestation/verdict.js';
 import { evictionGraceMs } from '../cordon/eviction.js';
 import { gatePatch } from '../cordon/gate.js';
-import { desiredChildren, type OwnedObject } from './children.js';
-import { nextStatus, type ObservedDeployment, type ObservedPod } from './status.js';
+import { caBundle, desiredChildren, endpointSlice, type OwnedObject } from './children.js';
+import { nextStatus, rollingOut, type ObservedDeployment, type ObservedPod } from './status.js';
 
 /** Even unchanged children are re-applied this often, which undoes drift made by others. */
 export const REAPPLY_AFTER_MS = 5 * 60_000;
@@ -27,10 +29,18 @@ export interface Observed {
   liveChildHash(kind: string, name: string): string | undefined;
   /** When this operator last applied the children (ms since the epoch); undefined: never. */
   lastAppliedAt: number | undefined;
-  /** The appliance's pods that are not terminating. */
+  /** The appliance's own pods (those of its ReplicaSets) that are not terminating. */
   pods: readonly V1Pod[];
   deployment?: ObservedDeployment;
+  tls: ObservedTls;
 }
+
+/** The appliance's certificate as observed: none (TLS off), the operator's to issue, or the user's Secret. */
+export type ObservedTls =
+  | { kind: 'off' }
+  /** renewal: why a new certificate is needed now, or undefined while the current one is good. */
+  | { kind: 'issued'; caPem: string; renewal?: string }
+  | { kind: 'user'; secretName: string; found: boolean; caPem?: string };
 
 export interface PodRef {
   name: string;
@@ -46,6 +56,8 @@ export interface PodPatch {
 
 export interface Plan {
   apply: OwnedObject[];
+  /** Issue (or renew) the appliance's certificate first, for this reason. */
+  certificate?: { reason: string };
   podPatches: PodPatch[];
   /** At most one pod at a time: the PodDisruptionBudget decides whether it may go. */
   evictions: { pod: PodRef; cordonedForMs: number }[];
@@ -81,7 +93,13 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
   const recordOf = (pod: V1Pod): PodRecord => attestations.get(pod.metadata?.uid ?? '') ?? { attestation: PENDING };
   const delays = [RESYNC_MS];
 
-  const desired = desiredChildren(appliance, spec);
+  const attested = pods.filter((pod) => recordOf(pod).attestation.verdict === 'Attested');
+  const caPem = observed.tls.kind === 'off' ? undefined : observed.tls.caPem;
+  const desired = [
+    ...(caPem ? [caBundle(appliance, spec, caPem)] : []),
+    ...desiredChildren(appliance, spec),
+    endpointSlice(appliance, spec, attested),
+  ];
   const reapplyDue = observed.lastAppliedAt === undefined ? 0 : observed.lastAppliedAt + REAPPLY_AFTER_MS - now;
   const apply =
     reapplyDue <= 0
@@ -108,9 +126,19 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
     }
   }
 
+  // Pods of the digest before a change keep serving (if attested) until the rollout has replaced them.
+  const current = appliance.status;
+  const previousImageDigest =
+    current?.imageDigest !== undefined && current.imageDigest !== spec.imageDigest
+      ? current.imageDigest
+      : rollingOut(observed.deployment, spec.replicas)
+        ? current?.previousImageDigest
+        : undefined;
   const status = nextStatus({
     generation: appliance.metadata.generation ?? 0,
     expectedCoreSha256: spec.expectedCoreSha256,
+    imageDigest: spec.imageDigest,
+    ...(previousImageDigest && { previousImageDigest }),
     desiredReplicas: spec.replicas,
     pods: pods.map((pod) => observePod(pod, recordOf(pod))),
     ...(observed.deployment && { deployment: observed.deployment }),
@@ -119,5 +147,6 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
   });
   const changed = canonical(status) !== canonical(appliance.status ?? {});
 
-  return { apply, podPatches, evictions, ...(changed && { status }), requeueAfter: Math.max(0, Math.min(...delays)) };
+  const certificate = observed.tls.kind === 'issued' && observed.tls.renewal ? { reason: observed.tls.renewal } : undefined;
+  return { apply, ...(certificate && { certificate }), podPatches, evictions, ...(changed && { status }), requeueAfter: Math.max(0, Math.min(...delays)) };
 }

@@ -4,17 +4,18 @@ import { nextStatus, type ObservedPod, type StatusInput } from './status.js';
 
 const expected = 'e'.repeat(64);
 const doc: AttestationFields = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' };
-const attestedPod = (name: string): ObservedPod => ({ name, podIP: '10.244.0.2', ready: true, attestation: attest({ kind: 'answered', fields: doc }, expected, 3) });
+const attestedPod = (name: string): ObservedPod => ({ name, podIP: '10.244.0.2', ready: true, attestation: attest({ kind: 'answered', fields: doc, key: 'k' }, { expectedCoreSha256: expected, failureThreshold: 3, containerId: 'cri://c' }) });
 const mismatchPod = (name: string): ObservedPod => ({
   name,
   ready: false,
-  attestation: attest({ kind: 'answered', fields: { ...doc, coreSha256: 'f'.repeat(64) } }, expected, 3),
+  attestation: attest({ kind: 'answered', fields: { ...doc, coreSha256: 'f'.repeat(64) }, key: 'k' }, { expectedCoreSha256: expected, failureThreshold: 3, containerId: 'cri://c' }),
 });
 const now = new Date('2026-01-01T00:00:00Z');
 const steady = { observedGeneration: 2, generation: 2, updatedReplicas: 2, replicas: 2 };
 const input = (pods: ObservedPod[], extra: Partial<StatusInput> = {}): StatusInput => ({
   generation: 3,
   expectedCoreSha256: expected,
+  imageDigest: `sha256:${'d'.repeat(64)}`,
   desiredReplicas: 2,
   pods,
   deployment: steady,

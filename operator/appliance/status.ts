@@ -24,12 +24,25 @@ export interface ObservedDeployment {
 export interface StatusInput {
   generation: number;
   expectedCoreSha256: string;
+  imageDigest: string;
+  /** The digest of the pods being replaced, while a rollout from it is under way. */
+  previousImageDigest?: string;
   desiredReplicas: number;
   /** The appliance's live pods (terminating ones excluded). */
   pods: readonly ObservedPod[];
   deployment?: ObservedDeployment;
   current?: EntropyApplianceStatus;
   now: Date;
+}
+
+/** Whether the Deployment has not yet replaced every pod with one of its newest template. */
+export function rollingOut(deployment: ObservedDeployment | undefined, desiredReplicas: number): boolean {
+  return (
+    deployment === undefined ||
+    deployment.observedGeneration < deployment.generation ||
+    deployment.updatedReplicas < desiredReplicas ||
+    deployment.replicas > desiredReplicas
+  );
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -53,6 +66,7 @@ function podEntry(pod: ObservedPod): PodStatusEntry {
       mode: reported.mode,
       ...(reported.coreSha256 !== null && { coreSha256: reported.coreSha256 }),
     }),
+    ...(a.binding && { containerID: a.binding.containerId, attestationKey: a.binding.key }),
     verdict: a.verdict,
     reason: a.reason,
     message: a.message,
@@ -86,12 +100,7 @@ function desiredConditions(input: StatusInput, attested: ObservedPod[], cordoned
       ? { type: 'Degraded', status: 'True', reason: 'PodsCordoned', message: `${plural(cordoned.length, 'pod')} cordoned: ${cordonSummary(cordoned)}`, observedGeneration }
       : { type: 'Degraded', status: 'False', reason: 'NoPodsCordoned', message: 'no pod is cordoned', observedGeneration };
 
-  const rollingOut =
-    deployment === undefined ||
-    deployment.observedGeneration < deployment.generation ||
-    deployment.updatedReplicas < desiredReplicas ||
-    deployment.replicas > desiredReplicas;
-  const progressing: DesiredCondition = rollingOut
+  const progressing: DesiredCondition = rollingOut(deployment, desiredReplicas)
     ? {
         type: 'Progressing',
         status: 'True',
@@ -115,6 +124,8 @@ export function nextStatus(input: StatusInput): EntropyApplianceStatus {
   return {
     observedGeneration: input.generation,
     expectedCoreSha256: input.expectedCoreSha256,
+    imageDigest: input.imageDigest,
+    ...(input.previousImageDigest && { previousImageDigest: input.previousImageDigest }),
     replicas: pods.length,
     readyReplicas: pods.filter((p) => p.ready).length,
     attestedReplicas: attested.length,

@@ -3,13 +3,20 @@
 // asks for the appliance to be reconciled (which shows the verdicts on pods and in the status). The
 // controller schedules an appliance when it sees it (with the target its spec resolves to) and
 // unschedules it when it is deleted.
-import type { V1Pod } from '@kubernetes/client-node';
+//
+// Evidence the pod does not control comes first: the image digest the kubelet reports must be one in
+// force, before the pod is asked anything. Then each probe carries a fresh nonce and the pod and container
+// the kubelet reports; the answer must be signed for exactly those.
+import { randomBytes } from 'node:crypto';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { reportedDigest } from '../../api/v1alpha1/image.js';
 import { ATTESTED_CONDITION } from '../../api/v1alpha1/labels.js';
 import type { AttestationReason } from '../../api/v1alpha1/verdicts.js';
-import { CONTAINER_PORT } from '../../cdk8s/entropy-workload.js';
+import { NONCE_BYTES } from '../../contracts/attestation.js';
+import { CONTAINER_NAME, CONTAINER_PORT } from '../../cdk8s/entropy-workload.js';
 import type { Logger } from '../log.js';
-import { ConcurrencyLimit, probeVersion } from './probe.js';
-import { attest, attestationEvents, PENDING, type PodAttestation, type ProbeOutcome } from './verdict.js';
+import { ConcurrencyLimit, probeAttestation, type ProbeTarget } from './probe.js';
+import { attest, attestationEvents, PENDING, type KeyBinding, type PodAttestation, type ProbeOutcome } from './verdict.js';
 
 export interface PodRecord {
   attestation: PodAttestation;
@@ -20,14 +27,23 @@ export interface PodRecord {
 
 export interface AttestationTarget {
   expectedCoreSha256: string;
+  /** The image digests a pod may run: the one in force, and during a rollout the one before it. */
+  imageDigests: readonly string[];
   intervalSeconds: number;
   timeoutSeconds: number;
   failureThreshold: number;
 }
 
+/** How to talk to an appliance's pods: TLS with the name and CA to verify, or plain HTTP. */
+export type PodTrust = { tls: false } | { tls: true; servername: string; ca?: string };
+
 export interface AttestorDeps {
-  /** The appliance's pods from the informer cache. */
+  /** The appliance's own pods (those of its ReplicaSets) from the informer cache. */
   pods(applianceKey: string): readonly V1Pod[];
+  /** How the appliance's pods are reached now; undefined while it is not known yet (no probe then). */
+  trust(applianceKey: string): PodTrust | undefined;
+  /** The key binding the appliance's status recorded for a pod (after an operator restart). */
+  recordedBinding(pod: V1Pod): KeyBinding | undefined;
   roundFinished(applianceKey: string): void;
   event(pod: V1Pod, applianceKey: string, event: { reason: string; type: 'Normal' | 'Warning'; message: string }): void;
   outcome(verdict: string, reason: string): void;
@@ -40,15 +56,21 @@ export function probeable(pod: V1Pod): pod is V1Pod & { status: { podIP: string 
   return pod.status?.phase === 'Running' && Boolean(pod.status.podIP) && !pod.metadata?.deletionTimestamp;
 }
 
-/** After an operator restart, a pod's last verdict is read back from its gate condition. */
-export function attestationFromPod(pod: V1Pod): PodAttestation {
+/** The entropy container's status as the kubelet reports it. */
+export function entropyContainer(pod: V1Pod): V1ContainerStatus | undefined {
+  return pod.status?.containerStatuses?.find((c) => c.name === CONTAINER_NAME);
+}
+
+/** After an operator restart, a pod's last verdict is read back from its gate condition, its key binding from the status. */
+export function attestationFromPod(pod: V1Pod, binding: KeyBinding | undefined): PodAttestation {
   const gate = pod.status?.conditions?.find((c) => c.type === ATTESTED_CONDITION);
-  if (!gate || gate.reason === PENDING.reason) return PENDING;
+  if (!gate || gate.reason === PENDING.reason) return { ...PENDING, ...(binding && { binding }) };
   return {
     verdict: gate.status === 'True' ? 'Attested' : 'Cordoned',
     reason: (gate.reason ?? 'Unreachable') as AttestationReason,
     message: gate.message ?? '',
     consecutiveFailures: 0,
+    ...(binding && { binding }),
   };
 }
 
@@ -65,7 +87,7 @@ export class Attestor {
     const uid = pod.metadata?.uid ?? '';
     let record = this.records.get(uid);
     if (!record) {
-      const attestation = attestationFromPod(pod);
+      const attestation = attestationFromPod(pod, this.deps.recordedBinding(pod));
       record = { attestation, ...(attestation.verdict === 'Cordoned' && { cordonedSince: Date.now() }) };
       this.records.set(uid, record);
     }
@@ -114,11 +136,14 @@ export class Attestor {
     if (this.stopped || this.running.has(applianceKey) || !target) return;
     this.running.add(applianceKey);
     try {
+      const trust = this.deps.trust(applianceKey);
       const pods = this.deps.pods(applianceKey).filter(probeable);
       await Promise.all(
         pods.map(async (pod) => {
-          const outcome = await this.deps.limit.run(() => probeVersion(pod.status.podIP, CONTAINER_PORT, target.timeoutSeconds * 1000));
-          this.judge(pod, applianceKey, target, outcome);
+          const containerId = entropyContainer(pod)?.containerID;
+          if (!containerId || !trust) return;
+          const outcome = await this.deps.limit.run(() => this.probe(pod, containerId, target, trust));
+          this.judge(pod, applianceKey, target, containerId, outcome);
         }),
       );
     } catch (error) {
@@ -129,10 +154,25 @@ export class Attestor {
     if (!this.stopped) this.deps.roundFinished(applianceKey);
   }
 
-  private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, outcome: ProbeOutcome): void {
+  private probe(pod: V1Pod & { status: { podIP: string } }, containerId: string, target: AttestationTarget, trust: PodTrust): Promise<ProbeOutcome> {
+    const digest = reportedDigest(entropyContainer(pod)?.imageID);
+    if (!digest || !target.imageDigests.includes(digest)) {
+      const inForce = target.imageDigests.join(' or ');
+      return Promise.resolve({ kind: 'rejected', reason: 'ImageDigestMismatch', message: `the kubelet reports image ${digest ?? 'without a digest'}; the appliance runs ${inForce}` });
+    }
+    const probeTarget: ProbeTarget = {
+      host: pod.status.podIP,
+      port: CONTAINER_PORT,
+      ...(trust.tls && { tls: { servername: trust.servername, ...(trust.ca !== undefined && { ca: trust.ca }) } }),
+    };
+    const request = { nonce: randomBytes(NONCE_BYTES).toString('hex'), podUid: pod.metadata?.uid ?? '', containerId };
+    return probeAttestation(probeTarget, request, target.timeoutSeconds * 1000);
+  }
+
+  private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, containerId: string, outcome: ProbeOutcome): void {
     const record = this.record(pod);
     const previous = record.attestation;
-    const next = attest(outcome, target.expectedCoreSha256, target.failureThreshold, previous);
+    const next = attest(outcome, { expectedCoreSha256: target.expectedCoreSha256, failureThreshold: target.failureThreshold, containerId }, previous);
     record.attestation = next;
     record.lastChecked = new Date().toISOString();
     if (next.verdict === 'Cordoned' && previous.verdict !== 'Cordoned') record.cordonedSince = Date.now();

@@ -1,13 +1,27 @@
-// One attestation probe: GET http://<podIP>:<port>/version with a deadline and a size limit, parsed
-// strictly. Whatever goes wrong becomes a ProbeOutcome, never an exception.
-import { request } from 'node:http';
-import { parseVersionDocument } from '../../contracts/version-document.js';
+// One attestation probe: GET /attestation from the pod, over TLS verified against the appliance's CA (or
+// plain HTTP when the appliance turned TLS off), with a deadline and a size limit. Whatever goes wrong
+// becomes a ProbeOutcome, never an exception; what the pod said is checked by answer.ts.
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { ATTESTATION_PATH, attestationQuery, type AttestationRequest } from '../../contracts/attestation.js';
+import { checkAnswer } from './answer.js';
 import type { ProbeOutcome } from './verdict.js';
 
-/** An honest /version answer is about 1 KiB; anything past this is refused, not buffered. */
-export const MAX_VERSION_BYTES = 64 * 1024;
+/** An honest answer is about 2 KiB; anything past this is refused, not buffered. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
-export function probeVersion(podIP: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
+/** How to reach a pod: its address, and for TLS the name its certificate must carry and the CA to trust. */
+export interface ProbeTarget {
+  host: string;
+  port: number;
+  /** undefined: plain HTTP. `ca` undefined: the system's trusted roots (a certificate from a public CA). */
+  tls?: { servername: string; ca?: string };
+}
+
+/** TLS errors that say the pod's certificate is not one to trust: a verdict, not a network hiccup. */
+const CERTIFICATE_ERROR = /CERT|ALTNAME|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+export function probeAttestation(target: ProbeTarget, request: AttestationRequest, timeoutMs: number): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (outcome: ProbeOutcome) => {
@@ -17,30 +31,38 @@ export function probeVersion(podIP: string, port: number, timeoutMs: number): Pr
       req.destroy();
       resolve(outcome);
     };
-    // One deadline for the whole exchange: connecting, headers and body.
+    // One deadline for the whole exchange: connecting, the TLS handshake, headers and body.
     const deadline = setTimeout(() => finish({ kind: 'unreachable', reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    const req = request({ host: podIP, port, path: '/version', method: 'GET', headers: { accept: 'application/json' }, agent: false });
-    req.on('error', (e) => finish({ kind: 'unreachable', reason: e.message }));
-    req.on('response', (res) => {
+    const options = { host: target.host, port: target.port, path: `${ATTESTATION_PATH}?${attestationQuery(request)}`, method: 'GET', headers: { accept: 'application/json' }, agent: false };
+    const req: ClientRequest = target.tls
+      ? httpsRequest({ ...options, servername: target.tls.servername, ...(target.tls.ca !== undefined && { ca: target.tls.ca }) })
+      : httpRequest(options);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (target.tls && CERTIFICATE_ERROR.test(e.code ?? '')) {
+        finish({ kind: 'rejected', reason: 'CertificateRejected', message: `the pod's TLS certificate is not trusted for ${target.tls.servername}: ${e.message} (${e.code})` });
+      } else if (target.tls && e.code === 'EPROTO') {
+        finish({ kind: 'malformed', reason: `the pod does not speak TLS: ${e.message}` });
+      } else {
+        finish({ kind: 'unreachable', reason: e.message });
+      }
+    });
+    req.on('response', (res: IncomingMessage) => {
       if (res.statusCode !== 200) {
-        finish({ kind: 'malformed', reason: `/version answered HTTP ${res.statusCode}` });
+        finish({ kind: 'malformed', reason: `${ATTESTATION_PATH} answered HTTP ${res.statusCode}` });
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_VERSION_BYTES) {
-          finish({ kind: 'malformed', reason: `/version answer exceeds ${MAX_VERSION_BYTES} bytes` });
+        if (size > MAX_ANSWER_BYTES) {
+          finish({ kind: 'malformed', reason: `the attestation answer exceeds ${MAX_ANSWER_BYTES} bytes` });
           return;
         }
         chunks.push(chunk);
       });
       res.on('error', (e) => finish({ kind: 'unreachable', reason: e.message }));
-      res.on('end', () => {
-        const parsed = parseVersionDocument(Buffer.concat(chunks).toString('utf8'));
-        finish(parsed.ok ? { kind: 'answered', fields: parsed.fields } : { kind: 'malformed', reason: parsed.reason });
-      });
+      res.on('end', () => finish(checkAnswer(request, Buffer.concat(chunks).toString('utf8'))));
     });
     req.end();
   });

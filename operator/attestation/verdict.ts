@@ -1,11 +1,27 @@
-// Turns one probe of a pod's /version into that pod's attestation: pure, so every rule is unit-tested.
+// Turns one probe of a pod into that pod's attestation: pure, so every rule is unit-tested.
+//
+// What a pod says is believed only when it is signed, for this probe's nonce, by the key bound to its
+// container at first contact. An unsigned answer is believed only where it admits a fault (claiming to be
+// broken gains a pod nothing); one that claims health is cordoned as AttestationSignatureInvalid.
 import type { AttestationReason, Verdict } from '../../api/v1alpha1/verdicts.js';
 import type { AttestationFields } from '../../contracts/version-document.js';
 
 export type ProbeOutcome =
-  | { kind: 'answered'; fields: AttestationFields }
+  /** Signed for this probe's nonce, pod and container, and the signature verifies under `key`. */
+  | { kind: 'answered'; fields: AttestationFields; key: string }
+  /** A well-formed answer without a signature; the pod says why (`reason`). */
+  | { kind: 'unsigned'; fields: AttestationFields; reason: string }
+  /** Evidence against the pod, judged at once: a wrong image digest, a bad signature, a rejected certificate. */
+  | { kind: 'rejected'; reason: AttestationReason; message: string }
   | { kind: 'malformed'; reason: string }
   | { kind: 'unreachable'; reason: string };
+
+/** An attestation key bound to one container of a pod (a restarted container gets a new binding). */
+export interface KeyBinding {
+  containerId: string;
+  /** The raw Ed25519 public key, base64. */
+  key: string;
+}
 
 export interface PodAttestation {
   verdict: Verdict;
@@ -15,6 +31,7 @@ export interface PodAttestation {
   consecutiveFailures: number;
   /** What the pod said the last time it answered well. */
   reported?: AttestationFields;
+  binding?: KeyBinding;
 }
 
 /** Every pod starts here: no traffic before its first successful attestation. */
@@ -25,9 +42,16 @@ export const PENDING: PodAttestation = {
   consecutiveFailures: 0,
 };
 
-const short = (sha: string) => `${sha.slice(0, 12)}…`;
+export interface Expectation {
+  expectedCoreSha256: string;
+  failureThreshold: number;
+  /** The container the kubelet reports now, which the answer's key is bound to. */
+  containerId: string;
+}
 
-/** Which of the four attestation rules an answer breaks first, if any. */
+const short = (text: string) => `${text.slice(0, 12)}…`;
+
+/** Which of the attestation rules a document breaks first, if any. */
 function judge(doc: AttestationFields, expectedCoreSha256: string): Pick<PodAttestation, 'reason' | 'message'> {
   if (doc.coreSha256 === null) return { reason: 'IntegrityMissing', message: 'the service could not read or hash its core' };
   if (doc.coreSha256 !== expectedCoreSha256) {
@@ -49,45 +73,64 @@ function judge(doc: AttestationFields, expectedCoreSha256: string): Pick<PodAtte
   if (doc.mode !== 'sealed') {
     return { reason: 'NotSealed', message: `the service is in mode ${doc.mode}, not sealed` };
   }
-  return { reason: 'Attested', message: 'core verified, self-test passed, sealed, hash as expected' };
+  return { reason: 'Attested', message: 'signed by its container key; core verified, self-test passed, sealed, hash as expected' };
 }
 
-export function attest(
-  outcome: ProbeOutcome,
-  expectedCoreSha256: string,
-  failureThreshold: number,
-  previous: PodAttestation = PENDING,
-): PodAttestation {
+const cordoned = (reason: AttestationReason, message: string, previous: PodAttestation, failures: number): PodAttestation => ({
+  verdict: 'Cordoned',
+  reason,
+  message,
+  consecutiveFailures: failures,
+  ...(previous.reported && { reported: previous.reported }),
+  ...(previous.binding && { binding: previous.binding }),
+});
+
+export function attest(outcome: ProbeOutcome, expectation: Expectation, previous: PodAttestation = PENDING): PodAttestation {
   switch (outcome.kind) {
     case 'answered': {
-      const { reason, message } = judge(outcome.fields, expectedCoreSha256);
-      const verdict: Verdict = reason === 'Attested' ? 'Attested' : 'Cordoned';
-      return { verdict, reason, message, consecutiveFailures: 0, reported: outcome.fields };
-    }
-    case 'malformed':
+      const bound = previous.binding;
+      if (bound && bound.containerId === expectation.containerId && bound.key !== outcome.key) {
+        return cordoned(
+          'AttestationSignatureInvalid',
+          `the container's attestation key changed: bound to ${short(bound.key)} at first contact, now signed by ${short(outcome.key)}`,
+          previous,
+          0,
+        );
+      }
+      const { reason, message } = judge(outcome.fields, expectation.expectedCoreSha256);
       return {
-        verdict: 'Cordoned',
-        reason: 'MalformedResponse',
-        message: outcome.reason,
-        consecutiveFailures: previous.consecutiveFailures + 1,
-        ...(previous.reported && { reported: previous.reported }),
+        verdict: reason === 'Attested' ? 'Attested' : 'Cordoned',
+        reason,
+        message,
+        consecutiveFailures: 0,
+        reported: outcome.fields,
+        binding: { containerId: expectation.containerId, key: outcome.key },
       };
+    }
+    case 'unsigned': {
+      const { reason, message } = judge(outcome.fields, expectation.expectedCoreSha256);
+      if (reason === 'Attested') {
+        return cordoned('AttestationSignatureInvalid', `an unsigned answer that claims a sealed, verified core (${outcome.reason})`, previous, 0);
+      }
+      return { ...cordoned(reason, `${message} (unsigned: ${outcome.reason})`, previous, 0), reported: outcome.fields };
+    }
+    case 'rejected':
+      return cordoned(outcome.reason, outcome.message, previous, previous.consecutiveFailures + 1);
+    case 'malformed':
+      return cordoned('MalformedResponse', outcome.reason, previous, previous.consecutiveFailures + 1);
     case 'unreachable': {
       const failures = previous.consecutiveFailures + 1;
-      if (failures >= failureThreshold) {
-        return {
-          verdict: 'Cordoned',
-          reason: 'Unreachable',
-          message: `no answer to ${failures} consecutive probes (last: ${outcome.reason})`,
-          consecutiveFailures: failures,
-          ...(previous.reported && { reported: previous.reported }),
-        };
+      if (failures >= expectation.failureThreshold) {
+        return cordoned('Unreachable', `no answer to ${failures} consecutive probes (last: ${outcome.reason})`, previous, failures);
       }
       // One lost probe is not yet evidence: keep the verdict until the threshold is reached.
       return { ...previous, consecutiveFailures: failures };
     }
   }
 }
+
+/** Reasons that also get an Event of their own, for `kubectl get events --field-selector reason=...`. */
+const NAMED_EVENTS: readonly AttestationReason[] = ['HashMismatch', 'Unreachable', 'ImageDigestMismatch', 'AttestationSignatureInvalid', 'CertificateRejected'];
 
 /** The Kubernetes Events a person should see for a change of attestation. */
 export function attestationEvents(
@@ -100,8 +143,6 @@ export function attestationEvents(
   const events: { reason: string; type: 'Normal' | 'Warning'; message: string }[] = [
     { reason: 'PodCordoned', type: 'Warning', message: `${next.reason}: ${next.message}` },
   ];
-  if (next.reason === 'HashMismatch' || next.reason === 'Unreachable') {
-    events.push({ reason: next.reason, type: 'Warning', message: next.message });
-  }
+  if (NAMED_EVENTS.includes(next.reason)) events.push({ reason: next.reason, type: 'Warning', message: next.message });
   return events;
 }

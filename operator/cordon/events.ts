@@ -1,5 +1,6 @@
 // Kubernetes Events for what a person should see (PodAttested, PodCordoned, HashMismatch, Unreachable,
-// Evicted), recorded on the pod and on its appliance, so both `kubectl describe` views tell the story.
+// Evicted, ...) recorded on the pod and on its appliance, so both `kubectl describe` views tell the story;
+// and the appliance's own (CertificateIssued).
 // Recording is best effort: a lost Event must never stop attestation.
 import type { CoreV1Api, V1ObjectReference } from '@kubernetes/client-node';
 import { API_VERSION, KIND } from '../../api/v1alpha1/group.js';
@@ -24,6 +25,10 @@ export class EventRecorder {
     const applianceRef: V1ObjectReference = { apiVersion: API_VERSION, kind: KIND, name: applianceName, namespace: pod.namespace };
     void this.record(podRef, event);
     void this.record(applianceRef, { ...event, message: `pod ${pod.name}: ${event.message}` });
+  }
+
+  forAppliance(appliance: { name: string; namespace: string }, event: EventInput): void {
+    void this.record({ apiVersion: API_VERSION, kind: KIND, name: appliance.name, namespace: appliance.namespace }, event);
   }
 
   private async record(ref: V1ObjectReference, event: EventInput): Promise<void> {

@@ -75,8 +75,8 @@ function deployRbacYaml(): string {
   const subject = 'subjects:\n  - kind: ServiceAccount\n    name: r4-operator\n    namespace: r4-system';
   return [
     header('operator/rbac.ts').trimEnd(),
-    '# Least privilege for the r4 operator run with `kubectl apply`: exactly the verbs its code uses, nothing on',
-    '# Secrets. The Helm chart renders the same rules.',
+    '# Least privilege for the r4 operator run with `kubectl apply`: exactly the verbs its code uses (operator/rbac.ts',
+    '# says why for each). The Helm chart renders the same rules.',
     'apiVersion: rbac.authorization.k8s.io/v1',
     'kind: ClusterRole',
     'metadata:',

@@ -60,6 +60,11 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
             ],
             "description": "The operator image"
           },
+          "defaultImageDigest": {
+            "type": "string",
+            "description": "Digest entropy pods run and must report when their appliance's image names none; empty: appliances.image.digest, else the operator image's own",
+            "pattern": "^(sha256:[0-9a-f]{64})?$"
+          },
           "leaderElection": {
             "type": "boolean",
             "description": "Leader election through a Lease"

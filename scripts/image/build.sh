@@ -64,10 +64,14 @@ build --build-arg CORE_SHA256="$core_sha256" --label dev.r4.core.sha256="$core_s
 echo "r4 image: service image ready ($(since "$step"))"
 
 step="$(now)"
-build --build-arg CORE_SHA256="$core_sha256" --target operator --tag "$operator_image" "$@"
-if ! podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$operator_image" | grep -qx "R4_DEFAULT_CORE_SHA256=$core_sha256"; then
-  echo "r4 image: the layer cache kept an earlier core hash in the operator image; rebuilding it without the cache"
-  build --no-cache --build-arg CORE_SHA256="$core_sha256" --target operator --tag "$operator_image" "$@"
+# The operator runs appliances on the service image of its own build: that image's digest is its default.
+service_digest="$(podman image inspect --format '{{.Digest}}' "$service_image")"
+operator_build() { build --build-arg CORE_SHA256="$core_sha256" --build-arg SERVICE_IMAGE_DIGEST="$service_digest" --target operator --tag "$operator_image" "$@"; }
+operator_build "$@"
+env_of_operator="$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$operator_image")"
+if ! echo "$env_of_operator" | grep -qx "R4_DEFAULT_CORE_SHA256=$core_sha256" || ! echo "$env_of_operator" | grep -qx "R4_DEFAULT_IMAGE_DIGEST=$service_digest"; then
+  echo "r4 image: the layer cache kept an earlier core hash or image digest in the operator image; rebuilding it without the cache"
+  operator_build --no-cache "$@"
 fi
 echo "r4 image: operator image ready ($(since "$step"))"
 

@@ -1,7 +1,7 @@
 // The examples a user starts from render their workload, as `npm run synth` prints it.
 import { synthesizeFiles } from '../../scripts/synth.js';
 
-const defaults = { image: 'r4:0.1.0', coreSha256: 'a'.repeat(64) };
+const defaults = { image: 'r4:0.1.0', imageDigest: `sha256:${'d'.repeat(64)}`, coreSha256: 'a'.repeat(64) };
 
 describe('synth of the examples', () => {
   test.each(['examples/appliance.yaml', 'examples/appliance-full.yaml'])('%s renders its workload', (file) => {

@@ -58,8 +58,9 @@ test('default values: the operator with 2 leader-electing replicas, its RBAC and
     R4_DEFAULT_IMAGE: 'r4:0.1.0',
     POD_NAME: { fieldRef: { fieldPath: 'metadata.name' } },
   });
-  // Empty expectedCoreSha256: the operator image's own default (its build's core) applies.
+  // Empty expectedCoreSha256 and digest: the operator image's own defaults (its build's core and service image) apply.
   expect(envOf(container)).not.toHaveProperty('R4_DEFAULT_CORE_SHA256');
+  expect(envOf(container)).not.toHaveProperty('R4_DEFAULT_IMAGE_DIGEST');
 
   const metrics = only(manifests, 'Service', 'r4-operator-metrics') as unknown as { spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] } };
   expect(metrics.spec.ports).toEqual([{ name: 'http-metrics', port: 8081, targetPort: 'http-metrics' }]);
@@ -107,13 +108,25 @@ test('full values: ServiceMonitor, appliance with its key Secret, and the helm t
 
   const testPod = only(manifests, 'Pod') as unknown as { metadata: { annotations: Record<string, string> }; spec: { containers: Container[] } };
   expect(testPod.metadata.annotations['helm.sh/hook']).toBe('test');
-  expect(envOf(testPod.spec.containers[0] as Container)).toEqual({ R4_URL: 'http://lottery.r4-system.svc:8080', R4_API_KEY_FILE: '/var/run/r4/keys/api-keys' });
+  // HTTPS, verified with the CA bundle the operator publishes in lottery-ca.
+  expect(envOf(testPod.spec.containers[0] as Container)).toEqual({ R4_URL: 'https://lottery.r4-system.svc:8080', R4_API_KEY_FILE: '/var/run/r4/keys/api-keys', R4_CA_FILE: '/var/run/r4/ca/ca.crt' });
 
   const operator = podSpec(only(manifests, 'Deployment'));
-  expect(envOf(operator.containers[0] as Container)).toMatchObject({ WATCH_NAMESPACE: 'r4-system', R4_DEFAULT_IMAGE: expect.stringMatching(/^registry\.example\/r4@sha256:[0-9a-f]{64}$/) });
+  // A pinned service image is the digest every entropy pod must report (operator.defaultImageDigest unset).
+  expect(envOf(operator.containers[0] as Container)).toMatchObject({
+    WATCH_NAMESPACE: 'r4-system',
+    R4_DEFAULT_IMAGE: `registry.example/r4@sha256:${'0'.repeat(64)}`,
+    R4_DEFAULT_IMAGE_DIGEST: `sha256:${'0'.repeat(64)}`,
+  });
   // Watching one namespace, the ClusterRole is bound there only.
   expect(manifests.filter((m) => m.kind === 'ClusterRoleBinding')).toEqual([]);
   expect(only(manifests, 'RoleBinding', 'r4-operator').metadata.namespace).toBe('r4-system');
+});
+
+test('operator.defaultImageDigest is the digest appliances run, over the pinned service image', async () => {
+  const digest = `sha256:${'1'.repeat(64)}`;
+  const manifests = await render('-f', fullValues, '--set', `operator.defaultImageDigest=${digest}`);
+  expect(envOf(podSpec(only(manifests, 'Deployment')).containers[0] as Container)).toMatchObject({ R4_DEFAULT_IMAGE_DIGEST: digest });
 });
 
 test.each([
@@ -127,6 +140,7 @@ test.each([
   [['--set', 'appliance.enabled=true', '--set', 'appliance.apiKeys.keys={demo}', '--set', 'appliance.spec.replicas=3'], /replicas/],
   [['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.service.enabled=false'], /needs metrics\.service\.enabled/],
   [['--set', 'operator.image.digest=latest'], /digest/],
+  [['--set', 'operator.defaultImageDigest=sha256:ABC'], /defaultImageDigest/],
 ])('bad values %j are refused with a message naming them', async (args, message) => {
   const result = await helm(['template', 'r4', chartDir, ...args], { home });
   expect(result.code).not.toBe(0);

@@ -3,6 +3,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObjec
 import { API_VERSION, GROUP as group, KIND, PLURAL as plural, VERSION as version } from '../../api/v1alpha1/group.js';
 import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import type { Clients } from '../cluster/jest-cluster.js';
+import type { TlsTarget } from '../support/https.js';
 import { waitFor } from '../support/wait-for.js';
 import { readManifests } from './operator-harness.js';
 
@@ -40,10 +41,33 @@ export class ApplianceApi {
     return (await this.clients.core.listNamespacedPod({ namespace, labelSelector: `r4.dev/appliance=${name}` })).items.filter((p) => !p.metadata?.deletionTimestamp);
   }
 
+  /**
+   * What someone who may edit Deployments can do: swap the appliance's image (the operator puts its own back
+   * at its next re-apply). Resolves with the first pod of the new image once its container runs.
+   */
+  async swapImage(namespace: string, name: string, image: string): Promise<V1Pod> {
+    await this.clients.apps.patchNamespacedDeployment(
+      { name, namespace, body: { spec: { template: { spec: { containers: [{ name: 'entropy', image }] } } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    return waitFor(async () => {
+      const found = (await this.pods(namespace, name)).find((p) => p.spec?.containers[0]?.image === image && p.status?.containerStatuses?.[0]?.state?.running);
+      return { ok: found !== undefined, state: found };
+    }, 120_000, `a pod of ${image} to run`) as Promise<V1Pod>;
+  }
+
   /** Addresses the Service's EndpointSlices list as ready: where traffic goes. */
   async readyEndpoints(namespace: string, service: string): Promise<string[]> {
     const slices = await this.clients.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` });
     return slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses)).sort();
+  }
+
+  /** The CA bundle clients verify the appliance's pods with, and the name its certificates carry. */
+  async trust(namespace: string, name: string): Promise<TlsTarget> {
+    const bundle = await this.clients.core.readNamespacedConfigMap({ name: `${name}-ca`, namespace });
+    const ca = bundle.data?.['ca.crt'];
+    if (!ca) throw new Error(`ConfigMap ${namespace}/${name}-ca has no ca.crt`);
+    return { ca, servername: `${name}.${namespace}.svc` };
   }
 
   async waitForStatus(namespace: string, name: string, description: string, ok: (a: EntropyAppliance) => boolean, timeoutMs = 90_000): Promise<EntropyAppliance> {

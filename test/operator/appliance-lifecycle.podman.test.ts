@@ -1,13 +1,16 @@
 // The operator's scenarios (appliance-scenarios.ts) with the kubelet in podman mode: every entropy pod is
 // a container of the image scripts/image/build.sh builds (built first, as the image tests do), run in the
 // pod's network namespace with the pod's securityContext, and the kubelet reports the image's digest.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { useLocalCluster } from '../cluster/jest-cluster.js';
 import { PodmanRuntime } from '../cluster/kubelet/podman-runtime.js';
 import { waitFor } from '../support/wait-for.js';
 import { buildImages, BUILD_TIMEOUT_MS, imageNames } from '../support/image-build.js';
 import { podmanText } from '../support/podman.js';
 import { TestRun } from '../support/test-run.js';
-import { ApplianceApi } from './appliance-api.js';
+import { ApplianceApi, condition } from './appliance-api.js';
 import { describeApplianceLifecycle } from './appliance-scenarios.js';
 import { entropyImage } from './operator-harness.js';
 
@@ -66,4 +69,25 @@ describe('the kubelet in podman mode', () => {
     expect(mount('/etc/r4/keys')).toMatchObject({ RW: false, Type: 'bind' });
     expect(mount('/tmp')).toMatchObject({ RW: true, Type: 'bind' });
   }, 180_000);
+
+  local.test('a lying image (the genuine service, answering perfectly, under another digest) is cordoned as ImageDigestMismatch and never an endpoint', async ({ namespace, clients }) => {
+    // Another image with the very same service and core, so every answer it gives is right and signed:
+    // only the digest the runtime reports tells it apart.
+    const context = mkdtempSync(join(tmpdir(), 'r4-liar-'));
+    try {
+      writeFileSync(join(context, 'Containerfile'), `FROM localhost/${imageNames.service}\nLABEL dev.r4.test=lying-image\n`);
+      await podmanText(['build', '--pull=never', '--tag', 'localhost/r4-liar:test', '--file', join(context, 'Containerfile'), context], 300_000);
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
+    const api = new ApplianceApi(clients);
+    await api.applyExample('examples/appliance.yaml', namespace);
+    await api.patchSpec(namespace, 'demo', { replicas: 1, attestation: { intervalSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 } });
+    await api.waitForStatus(namespace, 'demo', '1 attested pod', (x) => x.status?.attestedReplicas === 1);
+    const liar = await api.swapImage(namespace, 'demo', 'localhost/r4-liar:test');
+    const a = await api.waitForStatus(namespace, 'demo', 'the lying pod cordoned', (x) => x.status?.pods?.some((p) => p.name === liar?.metadata?.name && p.reason === 'ImageDigestMismatch') === true, 60_000);
+    expect(a.status?.pods?.find((p) => p.name === liar?.metadata?.name)?.message).toMatch(/the kubelet reports image sha256:[0-9a-f]{64}; the appliance runs sha256:/);
+    expect(await api.readyEndpoints(namespace, 'demo')).not.toContain(liar?.status?.podIP);
+    expect(condition(a, 'Available')?.status).toBe('True');
+  }, 480_000);
 });

@@ -8,9 +8,10 @@ import type { ClusterHandle } from '../cluster/jest-cluster.js';
 import { podmanHangingSelftestCore } from '../cluster/kubelet/podman-fixtures.js';
 import { pauseContainer, PodmanRuntime } from '../cluster/kubelet/podman-runtime.js';
 import { hangingSelftestCore } from '../cluster/kubelet/programs.js';
+import { httpsGet, type TlsTarget } from '../support/https.js';
 import { waitFor } from '../support/wait-for.js';
 import { ApplianceApi, condition } from './appliance-api.js';
-import { entropyImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from './operator-harness.js';
+import { entropyImage, fixtureImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from './operator-harness.js';
 
 const attested = (n: number) => (a: Awaited<ReturnType<ApplianceApi['get']>>) =>
   a.status?.attestedReplicas === n && a.status?.replicas === n && condition(a, 'Available')?.status === 'True';
@@ -45,9 +46,10 @@ async function freeze(pod: V1Pod): Promise<() => Promise<void>> {
   };
 }
 
-async function random(ip: string, key: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://${ip}:8080/random?n=16&fmt=hex`, { headers: { 'x-api-key': key } });
-  return { status: res.status, body: await res.text() };
+/** /random from a pod, over TLS verified as a client in the cluster verifies it. */
+async function random(ip: string, key: string, tls: TlsTarget): Promise<{ status: number; body: string }> {
+  const res = await httpsGet(`https://${ip}:8080/random?n=16&fmt=hex`, tls, { 'x-api-key': key });
+  return { status: res.status, body: res.text };
 }
 
 /** The scenarios, on the file's cluster, with the r4 operator (a local process) installed as users do. */
@@ -70,11 +72,13 @@ export function describeApplianceLifecycle(local: ClusterHandle, title: string):
       await api.applyExample('examples/appliance.yaml', namespace);
       const a = await api.waitForStatus(namespace, 'demo', '2 attested pods and Available', attested(2));
       const entropy = entropyImage(local.cluster);
-      expect(a.status).toMatchObject({ observedGeneration: 1, expectedCoreSha256: entropy.coreSha256, cordonedReplicas: 0 });
+      expect(a.status).toMatchObject({ observedGeneration: 1, expectedCoreSha256: entropy.coreSha256, imageDigest: entropy.digest, cordonedReplicas: 0 });
       expect(condition(a, 'Degraded')).toMatchObject({ status: 'False' });
       for (const pod of a.status?.pods ?? []) {
         // imageID: as the kubelet reports it (in podman mode, the built image's digest).
         expect(pod).toMatchObject({ verdict: 'Attested', integrity: 'verified', selftest: 'pass', mode: 'sealed', coreSha256: entropy.coreSha256, imageID: entropy.imageID });
+        // The signed answers' key, bound to the container the kubelet reports.
+        expect(pod).toMatchObject({ attestationKey: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/), containerID: expect.stringMatching(/:\/\//) });
       }
       // Children with owner references, applied by one field manager.
       const deployment = await clients.apps.readNamespacedDeployment({ name: 'demo', namespace });
@@ -93,8 +97,12 @@ export function describeApplianceLifecycle(local: ClusterHandle, title: string):
         const ips = await api.readyEndpoints(namespace, 'demo');
         return { ok: JSON.stringify(ips) === JSON.stringify(podIPs(pods)), state: { ips, pods: podIPs(pods) } };
       }, 30_000, 'both pod IPs in the EndpointSlice');
-      const answer = await random(pods[0]?.status?.podIP ?? '', 'demo');
+      // HTTPS with the appliance's CA (ConfigMap demo-ca) and the Service's name; plain HTTP serves nothing.
+      const podIP = pods[0]?.status?.podIP ?? '';
+      const answer = await random(podIP, 'demo', await api.trust(namespace, 'demo'));
       expect(answer).toEqual({ status: 200, body: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      const plain = await fetch(`http://${podIP}:8080/random?n=16&fmt=hex`, { headers: { 'x-api-key': 'demo' } }).then((r) => r.text(), (e: Error) => e.message);
+      expect(plain).not.toMatch(/^[0-9a-f]{32}$/);
     }, 180_000);
 
     local.test('the full example is applied and attested', async ({ namespace }) => {
@@ -117,6 +125,9 @@ export function describeApplianceLifecycle(local: ClusterHandle, title: string):
         [{ apiKeySecretRef: { name: 'k' }, attestation: { intervalSeconds: 2, timeoutSeconds: 5 } }, /attestation.timeoutSeconds must not exceed attestation.intervalSeconds/],
         [{ apiKeySecretRef: { name: 'k' }, service: { type: 'ExternalName' } }, /spec.service.type: Unsupported value: "ExternalName"/],
         [{ apiKeySecretRef: { name: 'Not_A_Name' } }, /spec.apiKeySecretRef.name in body should match/],
+        // Random bytes beyond the cluster travel encrypted or not at all.
+        [{ apiKeySecretRef: { name: 'k' }, service: { type: 'NodePort' }, tls: { enabled: false } }, /NodePort or LoadBalancer .* needs TLS/],
+        [{ apiKeySecretRef: { name: 'k' }, tls: { secretName: 'Bad_Name' } }, /spec.tls.secretName in body should match/],
       ];
       for (const [spec, message] of cases) {
         const error = await api.create(namespace, 'bad', spec).then(
@@ -180,7 +191,7 @@ export function describeApplianceLifecycle(local: ClusterHandle, title: string):
         return { ok: JSON.stringify(ips) === JSON.stringify([good?.status?.podIP]), state: ips };
       }, 30_000, 'the attested pod in the EndpointSlice');
       // The new image's core differs by one byte; the rollout's new pod must never receive traffic.
-      await api.patchSpec(namespace, 'demo', { image: 'r4-tampered-core:test' });
+      await api.patchSpec(namespace, 'demo', { image: fixtureImage(local.cluster, 'r4-tampered-core') });
       const a = await api.waitForStatus(namespace, 'demo', 'the new pod cordoned with HashMismatch', (x) =>
         (x.status?.pods ?? []).some((p) => p.verdict === 'Cordoned' && p.reason === 'HashMismatch'),
       );
@@ -204,7 +215,7 @@ export function describeApplianceLifecycle(local: ClusterHandle, title: string):
       await api.applyExample('examples/appliance.yaml', namespace);
       await api.patchSpec(namespace, 'demo', {
         replicas: 1,
-        image: 'r4-selftest-hang:test',
+        image: fixtureImage(local.cluster, 'r4-selftest-hang'),
         expectedCoreSha256: hangingSelftestSha256(local.cluster),
         strictFips: true,
         attestation: { intervalSeconds: 5 },

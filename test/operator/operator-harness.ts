@@ -11,7 +11,8 @@ import { startLocalProcess, type LocalProcess } from '../support/local-process.j
 import { repoRoot } from '../support/repo-paths.js';
 import { waitFor } from '../support/wait-for.js';
 import { freeLoopbackPort } from '../support/free-port.js';
-import { localCoreSha256 } from '../cluster/kubelet/programs.js';
+import { reportedDigest } from '../../api/v1alpha1/image.js';
+import { localCoreSha256, localServiceDigest, programDigest, programFor, type LocalProgram } from '../cluster/kubelet/programs.js';
 
 export const OPERATOR_NAMESPACE = 'r4-system';
 
@@ -29,6 +30,8 @@ export interface EntropyImage {
   image: string;
   /** containerStatuses[].imageID of its pods. */
   imageID: string;
+  /** The digest in that imageID: the operator's R4_DEFAULT_IMAGE_DIGEST. */
+  digest: string;
   /** The hash of the core it carries: the operator's R4_DEFAULT_CORE_SHA256. */
   coreSha256: string;
 }
@@ -42,9 +45,22 @@ export function entropyImage(cluster: LocalCluster): EntropyImage {
     const { reference, imageID, labels } = cluster.runtime.serviceImage;
     const coreSha256 = labels['dev.r4.core.sha256'];
     if (!coreSha256) throw new Error(`${reference} has no dev.r4.core.sha256 label; rebuild it with scripts/image/build.sh`);
-    return { image: reference, imageID, coreSha256 };
+    const digest = reportedDigest(imageID);
+    if (!digest) throw new Error(`${reference} has no digest (imageID ${imageID})`);
+    return { image: reference, imageID, digest, coreSha256 };
   }
-  return { image: 'r4:test', imageID: 'r4:test', coreSha256: localCoreSha256() };
+  const digest = localServiceDigest();
+  return { image: 'r4:test', imageID: `r4@${digest}`, digest, coreSha256: localCoreSha256() };
+}
+
+/**
+ * A fixture image (r4-tampered-core, r4-selftest-hang) pinned by the digest this cluster's runtime reports
+ * for it: in process mode the fixture program's own, in podman mode the service image's (the fixture is
+ * that image with a file mounted over it).
+ */
+export function fixtureImage(cluster: LocalCluster, fixture: string): string {
+  const digest = cluster.runtime instanceof PodmanRuntime ? entropyImage(cluster).digest : programDigest(programFor(fixture) as LocalProgram);
+  return `${fixture}:test@${digest}`;
 }
 
 async function createOrReplace(clients: Clients, object: KubernetesObject): Promise<void> {
@@ -120,7 +136,9 @@ export async function startOperator(cluster: LocalCluster, kubeconfigPath: strin
       LEASE_NAMESPACE: OPERATOR_NAMESPACE,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
+      POD_NAMESPACE: OPERATOR_NAMESPACE,
       R4_DEFAULT_IMAGE: entropy.image,
+      R4_DEFAULT_IMAGE_DIGEST: entropy.digest,
       R4_DEFAULT_CORE_SHA256: entropy.coreSha256,
       LOG_LEVEL: 'debug',
       ...env,

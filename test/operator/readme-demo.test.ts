@@ -19,7 +19,7 @@ export function readmeBlock(heading: string): string {
   return block;
 }
 
-test('the README: cluster up, helm install, attested, helm test through the Service, a tampered pod cordoned, uninstall, cluster down', async () => {
+test('the README: cluster up, helm install, attested, helm test over HTTPS through the Service, a tampered pod, a lying image and a rogue pod kept out of traffic, uninstall, cluster down', async () => {
   const block = readmeBlock('## On Kubernetes');
   expect(block).toContain('helm install r4 charts/r4');
   const env = { ...process.env, R4_CLUSTER_STATE_DIR: join(tmpdir(), `r4-cluster-readme-${randomBytes(4).toString('hex')}`) };
@@ -28,9 +28,15 @@ test('the README: cluster up, helm install, attested, helm test through the Serv
     expect(stdout).toContain('STATUS: deployed');
     expect(stdout).toContain('entropyappliance.r4.dev/demo condition met');
     expect(stdout).toMatch(/^demo\s+2\s+2\s+0\s+True\s/m);
-    expect(stdout.match(/Phase:\s+Succeeded/g)).toHaveLength(2);
+    expect(stdout.match(/Phase:\s+Succeeded/g)).toHaveLength(3);
     expect(stdout).toMatch(/^demo\s+\d+\s+2\s+1\s+True\s/m);
     expect(stdout).toMatch(/HashMismatch.*core sha256/);
+    expect(stdout).toMatch(/ImageDigestMismatch.*the kubelet reports image sha256:[0-9a-f]{64}; the appliance runs sha256:/);
+    // The EndpointSlice: the two attested pods, before the tamper and after the rogue pod came.
+    const listed = stdout.split('\n').filter((line) => /^(demo-\S+ ?)+$/.test(line));
+    expect(listed).toHaveLength(2);
+    for (const line of listed) expect(line.split(' ')).toHaveLength(2);
+    expect(stdout).not.toMatch(/^.*\brogue\b.*demo-/m);
     expect(stdout).toContain('release "r4" uninstalled');
     expect(stderr).toContain('No resources found in r4-system namespace.');
     expect(stderr).toContain('stopped; nothing left behind');

@@ -20,6 +20,22 @@
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
   verbs: [get, list, watch, create, patch]
+# an appliance's ReplicaSets decide which pods are its own (only those are attested and get traffic)
+- apiGroups: [apps]
+  resources: [replicasets]
+  verbs: [get, list, watch]
+# the Service has no selector: the operator lists its attested pods itself
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch, create, patch]
+# the CA bundle for each appliance's clients (<name>-ca)
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list, watch, create, patch]
+# its CA (r4-operator-ca), the certificates it issues (<name>-tls) and the CA of a user certificate
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, create, patch]
 # attest pods: read them and set the r4.dev/cordoned label
 - apiGroups: [""]
   resources: [pods]

@@ -4,6 +4,26 @@
 // `helm install` first, with a message naming it. `npm run generate` writes charts/r4/values.schema.json.
 import type { JSONSchemaProps } from '../../api/v1alpha1/schema-builder.js';
 
+/** An image as the chart's values name one: repository, then a tag or a digest. */
+const IMAGE_REFERENCE = {
+  "repository": {
+    "type": "string",
+    "description": "Image repository",
+    "minLength": 1,
+    "pattern": "^[^\\s:@]+(:[0-9]+)?(/[^\\s:@]+)*$"
+  },
+  "tag": {
+    "type": "string",
+    "description": "Tag; empty: the chart's appVersion",
+    "pattern": "^([\\w][\\w.-]{0,127})?$"
+  },
+  "digest": {
+    "type": "string",
+    "description": "sha256:<64 hex>; wins over the tag",
+    "pattern": "^(sha256:[0-9a-f]{64})?$"
+  }
+};
+
 export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
   return {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -29,22 +49,7 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
             "type": "object",
             "additionalProperties": false,
             "properties": {
-              "repository": {
-                "type": "string",
-                "description": "Image repository",
-                "minLength": 1,
-                "pattern": "^[^\\s:@]+(:[0-9]+)?(/[^\\s:@]+)*$"
-              },
-              "tag": {
-                "type": "string",
-                "description": "Tag; empty: the chart's appVersion",
-                "pattern": "^([\\w][\\w.-]{0,127})?$"
-              },
-              "digest": {
-                "type": "string",
-                "description": "sha256:<64 hex>; wins over the tag",
-                "pattern": "^(sha256:[0-9a-f]{64})?$"
-              },
+              ...IMAGE_REFERENCE,
               "pullPolicy": {
                 "type": "string",
                 "enum": [
@@ -182,22 +187,7 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
             "type": "object",
             "additionalProperties": false,
             "properties": {
-              "repository": {
-                "type": "string",
-                "description": "Image repository",
-                "minLength": 1,
-                "pattern": "^[^\\s:@]+(:[0-9]+)?(/[^\\s:@]+)*$"
-              },
-              "tag": {
-                "type": "string",
-                "description": "Tag; empty: the chart's appVersion",
-                "pattern": "^([\\w][\\w.-]{0,127})?$"
-              },
-              "digest": {
-                "type": "string",
-                "description": "sha256:<64 hex>; wins over the tag",
-                "pattern": "^(sha256:[0-9a-f]{64})?$"
-              }
+              ...IMAGE_REFERENCE,
             },
             "required": [
               "repository"

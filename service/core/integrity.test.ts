@@ -102,6 +102,6 @@ describe('sealCore', () => {
       integrity: 'missing',
       detail: expect.stringMatching(/manifest .* cannot be read: ENOENT/),
     });
-    expect(sealCore(write('core', 'x'), write('bad.json', '{'), join(dir, 'sealed')).report.detail).toMatch(/not valid JSON/);
+    expect(sealCore(write('core', 'x'), write('bad.json', '{'), join(dir, 'sealed')).report.detail).toMatch(/manifest is not JSON/);
   });
 });

@@ -14,10 +14,14 @@ export class ApplianceApi {
     this.custom = clients.kc.makeApiClient(CustomObjectsApi);
   }
 
-  /** Creates every object of an example file in the namespace. */
-  async applyExample(file: string, namespace: string): Promise<void> {
+  /**
+   * Creates every object of an example file in the namespace; `spec` is merged into its appliances' specs
+   * before they are created, so no pod of the example's own spec ever runs.
+   */
+  async applyExample(file: string, namespace: string, spec: Record<string, unknown> = {}): Promise<void> {
     for (const object of readManifests(file)) {
-      await this.clients.objects.create({ ...object, metadata: { ...object.metadata, namespace } } as KubernetesObject);
+      const merged = object.kind === KIND ? { ...object, spec: { ...(object as { spec?: object }).spec, ...spec } } : object;
+      await this.clients.objects.create({ ...merged, metadata: { ...object.metadata, namespace } } as KubernetesObject);
     }
   }
 

@@ -51,8 +51,7 @@ function watchEndpoints(namespace: string) {
 const entry = (a: Awaited<ReturnType<ApplianceApi['get']>>, reason: string) => a.status?.pods?.find((p) => p.reason === reason);
 
 local.test('a lying image — another digest, claiming the expected core and sealed — is cordoned as ImageDigestMismatch within two intervals and never an endpoint', async ({ namespace }) => {
-  await api.applyExample('examples/appliance.yaml', namespace);
-  await api.patchSpec(namespace, 'demo', fast);
+  await api.applyExample('examples/appliance.yaml', namespace, fast);
   await api.waitForStatus(namespace, 'demo', '2 attested pods', attested(2));
   const endpoints = watchEndpoints(namespace);
   // Someone who may edit the Deployment swaps the image (the operator puts its own back within minutes).
@@ -72,8 +71,7 @@ local.test('a lying image — another digest, claiming the expected core and sea
 
 local.test('a rogue pod with the appliance\'s labels never becomes an endpoint; the appliance\'s own pods only once attested', async ({ namespace, clients }) => {
   const endpoints = watchEndpoints(namespace);
-  await api.applyExample('examples/appliance.yaml', namespace);
-  await api.patchSpec(namespace, 'demo', fast);
+  await api.applyExample('examples/appliance.yaml', namespace, fast);
   await api.waitForStatus(namespace, 'demo', '2 attested pods', attested(2));
   const entropy = entropyImage(local.cluster);
   // The genuine image, the appliance's labels and even its readiness gate: but no ReplicaSet of the appliance owns it.
@@ -105,8 +103,7 @@ describe.each([
   { attack: 'a pod whose key changes after first contact (same container)', image: 'r4-rekey', message: 'key changed' },
 ])('$attack', ({ image, message }) => {
   local.test('is AttestationSignatureInvalid', async ({ namespace }) => {
-    await api.applyExample('examples/appliance.yaml', namespace);
-    await api.patchSpec(namespace, 'demo', { ...fast, replicas: 1, image: pinned(image) });
+    await api.applyExample('examples/appliance.yaml', namespace, { ...fast, replicas: 1, image: pinned(image) });
     const a = await api.waitForStatus(namespace, 'demo', `the ${image} pod cordoned`, (x) => entry(x, 'AttestationSignatureInvalid') !== undefined, 120_000);
     expect(entry(a, 'AttestationSignatureInvalid')?.message).toContain(message);
   }, 240_000);
@@ -193,8 +190,8 @@ describe('a user certificate (spec.tls.secretName)', () => {
   local.test('rotated in the Secret: picked up without a restart and without dropping a request in flight; a foreign or expired one cordons the pod', async ({ namespace, clients }) => {
     const ca = await createCertificateAuthority({ commonName: 'user CA', now: new Date() });
     await clients.core.createNamespacedSecret({ namespace, body: await certificateSecret(namespace, { ca, trusted: ca.certPem }) });
-    await api.applyExample('examples/appliance.yaml', namespace);
-    await api.patchSpec(namespace, 'demo', { ...fast, replicas: 1, tls: { secretName: 'user-cert' } });
+    // Created with the user certificate: no pod with the operator's own certificate is ever in the way.
+    await api.applyExample('examples/appliance.yaml', namespace, { ...fast, replicas: 1, tls: { secretName: 'user-cert' } });
     await api.waitForStatus(namespace, 'demo', 'the pod attested with the user certificate', attested(1));
     const trust = await api.trust(namespace, 'demo');
     expect(trust.ca).toBe(ca.certPem);

@@ -6,7 +6,8 @@
 # (/usr/local/share/ca-certificates, e.g. a TLS-inspecting proxy's CA) are carried over, as every machine
 # of this kind has them; nothing else of the host is.
 #
-# It runs in a chroot inside its own mount and pid namespaces, so every process it starts ends with it.
+# It runs in its own root (pivot_root) inside its own mount and pid namespaces, so every process it starts
+# ends with it.
 # Cold, it builds Go, Kubernetes and the images from nothing: about an hour on 2 cores. Not part of
 # `npm test`. Usage, as root:
 #   sh scripts/check-fresh-debian.sh [WORKDIR]    (default /var/tmp/r4-fresh-debian, removed at the end
@@ -57,19 +58,24 @@ bash .ci/run
 echo "fresh-debian: npm test passed in $(($(date +%s) - started)) s"
 INSIDE
 
-say "running the README's commands in the chroot (log: $log)"
+say "running the README's commands in the fresh root (log: $log)"
 status=0
-unshare --mount --pid --fork --mount-proc="$work/proc" sh -c '
+unshare --mount --pid --fork sh -c '
   set -e
   root=$1
-  # The new root must be a mount point, as / is on a machine: ip netns and podman remount it. Recursive,
-  # to keep the proc that --mount-proc put there.
+  mount --make-rprivate /
+  # The new root must be a mount point, as / is on a machine: ip netns and podman remount it.
   mount --rbind "$root" "$root"
   mount --rbind /sys "$root/sys"
   mount --rbind /dev "$root/dev"
   mount -t tmpfs tmpfs "$root/run"
   mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-  exec chroot "$root" /bin/sh /root/check.sh
+  # pivot_root, not only chroot: `runc exec` run inside a chroot joins the namespaces of the host, not
+  # those of the container (the bare-metal test then ran its commands outside its systemd container).
+  mkdir -p "$root/.host"
+  cd "$root"
+  pivot_root . .host
+  exec chroot . /bin/sh -c "mount -t proc proc /proc && umount -l /.host && rmdir /.host && exec /bin/sh /root/check.sh"
 ' fresh-debian "$work" >>"$log" 2>&1 || status=$?
 grep '^fresh-debian:\|^jest:\|r4: running on' "$log" >&2 || true
 if [ "$status" -eq 0 ]; then say "PASSED"; else say "FAILED ($status); see $log"; fi

@@ -9,9 +9,11 @@ export interface PinnedVersions {
   kubernetes: string;
   etcd: string;
   helm: string;
+  /** kube-router, whose firewall controller enforces NetworkPolicies (network-policy.ts). */
+  kubeRouter: string;
 }
 
-export type BinaryName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl' | 'helm';
+export type BinaryName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl' | 'helm' | 'kube-router';
 
 /** Parses the KEY=value lines of versions.env; comments and blank lines are ignored. */
 export function parseVersionsEnv(text: string): PinnedVersions {
@@ -25,7 +27,7 @@ export function parseVersionsEnv(text: string): PinnedVersions {
     if (!value) throw new Error(`test/cluster/bins/versions.env has no ${key}=... line`);
     return value;
   };
-  return { kubernetes: need('K8S_VERSION'), etcd: need('ETCD_VERSION'), helm: need('HELM_VERSION') };
+  return { kubernetes: need('K8S_VERSION'), etcd: need('ETCD_VERSION'), helm: need('HELM_VERSION'), kubeRouter: need('KUBE_ROUTER_VERSION') };
 }
 
 export function pinnedVersions(): PinnedVersions {

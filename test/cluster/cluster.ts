@@ -9,6 +9,7 @@ import { pinnedVersions, binaryDir, type PinnedVersions } from './binaries.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { processRuntime, type ContainerRuntime, type RuntimeKind } from './kubelet/container-runtime.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
+import { startNetworkPolicies, type NetworkPolicyEnforcement } from './network-policy.js';
 import { podDirectory } from './kubelet/pod-runner.js';
 import { logTo } from '../support/log-tail.js';
 import { PodmanRuntime } from './kubelet/podman-runtime.js';
@@ -26,6 +27,11 @@ export interface ClusterOptions {
    * images scripts/image/build.sh builds, see kubelet/podman-runtime.ts). Default: $R4_KUBELET_RUNTIME, else 'process'.
    */
   runtime?: RuntimeKind;
+  /**
+   * Enforce NetworkPolicies with kube-router's firewall controller (network-policy.ts). Default: only when
+   * $R4_NETWORK_POLICIES is 1, since it programs the machine's firewall (one such cluster at a time).
+   */
+  networkPolicies?: boolean;
 }
 
 export interface LocalCluster {
@@ -99,10 +105,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   let controlPlane: ControlPlane | undefined;
   let services: ServiceNetwork | undefined;
   let runtime: ContainerRuntime | undefined;
+  let policies: NetworkPolicyEnforcement | undefined;
   const kubelets: FakeKubelet[] = [];
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await policies?.stop();
       await Promise.all(kubelets.map((k) => k.stop()));
       await runtime?.close();
       await services?.stop();
@@ -123,6 +131,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     runtime = kind === 'podman' ? await PodmanRuntime.create({ clusterDir: dir, log: logTo(join(logDir, 'container-runtime.log')) }) : processRuntime;
     for (const nodeName of nodes) {
       kubelets.push(await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, services, logDir, podsDir, runtime }));
+    }
+    // After the nodes: kube-router looks its Node up once, when it starts.
+    if (options.networkPolicies ?? process.env.R4_NETWORK_POLICIES === '1') {
+      policies = await startNetworkPolicies({ kubeconfigPath: controlPlane.kubeconfigPath, nodeName: nodes[0] ?? 'r4-node-1', bridge: network.bridge, logDir });
     }
     return {
       dir,

@@ -24,7 +24,7 @@ export interface ControlPlane {
 }
 
 /** The Service range; 10.0.0.1 (the `kubernetes` Service) is in the serving certificate. */
-const serviceClusterIpRange = '10.0.0.0/24';
+export const serviceClusterIpRange = '10.0.0.0/24';
 /** The first address of that range: the `kubernetes` Service's ClusterIP, named in the API server's certificate. */
 export const kubernetesServiceAddress = '10.0.0.1';
 

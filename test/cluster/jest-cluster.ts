@@ -69,8 +69,9 @@ function namespaceFor(testName: string): string {
   return `t-${slug}-${randomBytes(3).toString('hex')}`;
 }
 
-async function createNamespace(clients: Clients, name: string): Promise<void> {
-  await clients.core.createNamespace({ body: { metadata: { name, labels: { 'r4.dev/test-namespace': 'true' } } } });
+/** Creates a namespace (with `labels` besides the harness's own) and waits for its default ServiceAccount. */
+export async function createNamespace(clients: Clients, name: string, labels: Record<string, string> = {}): Promise<void> {
+  await clients.core.createNamespace({ body: { metadata: { name, labels: { 'r4.dev/test-namespace': 'true', ...labels } } } });
   // Pods are rejected until the controller manager has made the namespace's default ServiceAccount.
   await waitFor(
     async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the local cluster's binaries (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
-# etcd, helm) from their pinned Go modules, once per version, into a cache outside the work tree.
+# etcd, helm, kube-router) from their pinned Go modules, once per version, into a cache outside the work tree.
 # Idempotent: a binary whose stamp matches its pinned module version is not rebuilt. Progress goes to
 # stderr, with the elapsed time, so a cold build (many minutes on 2 cores) is never silent.
 set -euo pipefail
@@ -149,6 +149,18 @@ build_helm() {
   stamp helm "$want"
 }
 
+# kube-router's go.mod has no replaces either. Its version is stamped as its Makefile does (the tag where
+# the Makefile puts the commit), so its log names what runs.
+build_kube_router() {
+  local want="github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
+  fresh kube-router "$want" && return 0
+  local v=github.com/cloudnativelabs/kube-router/v2/pkg/version
+  (cd /tmp && with_progress "kube-router $KUBE_ROUTER_VERSION" \
+    env CGO_ENABLED=0 GOBIN="$cache/bin" go install -trimpath \
+    -ldflags "-s -w -X $v.Version=$KUBE_ROUTER_VERSION -X $v.BuildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$want")
+  stamp kube-router "$want"
+}
+
 # A go.work somewhere above the cache, or a vendoring GOFLAGS, must not reach into the wrapper modules.
 export GOWORK=off GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod"
 mkdir -p "$cache/bin" "$cache/stamps"
@@ -161,7 +173,8 @@ fi
 say "cache: $cache (Go's build and module caches stay where \`go env GOCACHE GOMODCACHE\` says)"
 if fresh kube-apiserver "k8s.io/kubernetes@$K8S_VERSION" && fresh kube-controller-manager "k8s.io/kubernetes@$K8S_VERSION" &&
   fresh kube-scheduler "k8s.io/kubernetes@$K8S_VERSION" && fresh kubectl "k8s.io/kubernetes@$K8S_VERSION" &&
-  fresh etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION" && fresh helm "helm.sh/helm/${HELM_VERSION%%.*}/cmd/helm@$HELM_VERSION"; then
+  fresh etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION" && fresh helm "helm.sh/helm/${HELM_VERSION%%.*}/cmd/helm@$HELM_VERSION" &&
+  fresh kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"; then
   say "all binaries up to date ($(elapsed "$started"))"
   exit 0
 fi
@@ -169,5 +182,6 @@ fi
 ensure_go
 build_etcd
 build_helm
+build_kube_router
 build_kubernetes
 say "all binaries built in $(elapsed "$started")"

@@ -7,14 +7,25 @@ describe('parseVersionDocument', () => {
   test('accepts the four attested fields and ignores the rest', () => {
     expect(parseVersionDocument(JSON.stringify(good))).toEqual({
       ok: true,
-      fields: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' },
+      fields: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed', demo: false },
     });
+  });
+
+  test('reads demo mode, and its absence (a service from before demo mode) as not demo', () => {
+    const demo = (body: object) => {
+      const parsed = parseVersionDocument(JSON.stringify(body));
+      return parsed.ok ? parsed.fields.demo : parsed.reason;
+    };
+    expect(demo({ ...good, demo: true })).toBe(true);
+    expect(demo({ ...good, demo: false })).toBe(false);
+    expect(demo(good)).toBe(false);
+    expect(demo({ ...good, demo: 'true' })).toBe('demo is neither true nor false');
   });
 
   test('accepts the null hash a service reports when it cannot read its core, with integrity missing', () => {
     expect(parseVersionDocument(JSON.stringify({ ...good, core_sha256: null, integrity: 'missing', mode: 'blocked' }))).toEqual({
       ok: true,
-      fields: { coreSha256: null, integrity: 'missing', selftest: 'pass', mode: 'blocked' },
+      fields: { coreSha256: null, integrity: 'missing', selftest: 'pass', mode: 'blocked', demo: false },
     });
   });
 

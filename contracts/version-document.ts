@@ -51,10 +51,17 @@ export interface VersionDocument {
   mode_reason: string | null;
   mode_changes: number;
   strict_fips: boolean;
+  /** R4_DEMO=1: short keys are accepted; such a pod is never attested. */
+  demo: boolean;
   sealed_core: string;
   limits: {
     max_bytes_per_request: number;
-    rate_limit: { requests_per_s_per_key: number; bytes_per_s_per_key: number; requests_per_s_per_ip: number };
+    rate_limit: {
+      requests_per_s_per_key: number;
+      bytes_per_s_per_key: number;
+      requests_per_s_per_ip: number;
+      auth_failures_per_s_per_ip: number;
+    };
   };
   uptime_s: number;
   core: {
@@ -83,7 +90,7 @@ export const versionDocumentSchema: {
   properties: Record<keyof VersionDocument, object>;
 } = {
   type: 'object',
-  required: ['name', 'version', 'api_git', 'core_git', 'core_sha256', 'integrity', 'selftest', 'mode', 'sealed_core', 'limits', 'uptime_s', 'core'],
+  required: ['name', 'version', 'api_git', 'core_git', 'core_sha256', 'integrity', 'selftest', 'mode', 'strict_fips', 'demo', 'sealed_core', 'limits', 'uptime_s', 'core'],
   properties: {
     name: { type: 'string', const: SERVICE_NAME },
     version: { type: 'string' },
@@ -99,7 +106,8 @@ export const versionDocumentSchema: {
     mode: { type: 'string', enum: MODES },
     mode_reason: { ...nullable('string'), description: 'Why the mode is not sealed' },
     mode_changes: { type: 'integer' },
-    strict_fips: { type: 'boolean' },
+    strict_fips: { type: 'boolean', description: 'true: a core that cannot serve blocks the service; false: the OS generator stands in (mode fallback)' },
+    demo: { type: 'boolean', description: 'Demo mode (R4_DEMO=1): keys shorter than 32 characters are accepted; the operator never attests such a pod' },
     sealed_core: { type: 'string', description: 'The private copy of the core that was hashed and is executed' },
     limits: {
       type: 'object',
@@ -112,6 +120,7 @@ export const versionDocumentSchema: {
             requests_per_s_per_key: { type: 'integer' },
             bytes_per_s_per_key: { type: 'integer' },
             requests_per_s_per_ip: { type: 'integer' },
+            auth_failures_per_s_per_ip: { type: 'integer', description: 'Requests with a missing or wrong key, counted apart' },
           },
         },
       },
@@ -151,13 +160,14 @@ export const versionDocumentSchema: {
   },
 };
 
-/** The four fields attestation judges, parsed. */
+/** The fields attestation judges, parsed. */
 export interface AttestationFields {
   /** null: the service could not measure its core. */
   coreSha256: string | null;
   integrity: Integrity;
   selftest: Selftest;
   mode: Mode;
+  demo: boolean;
 }
 
 export type ParsedVersion = { ok: true; fields: AttestationFields } | { ok: false; reason: string };
@@ -166,15 +176,19 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[]): value i
   return typeof value === 'string' && (allowed as readonly string[]).includes(value);
 }
 
-/** Parses the body of GET /version; the service may add fields, but these four must be exact. */
+/**
+ * Parses the body of GET /version; the service may add fields, but these must be exact. `demo` may be
+ * absent (a service from before demo mode had none); only `true` is demo mode.
+ */
 export function parseVersionDocument(body: string): ParsedVersion {
   const parsed = parseJsonObject(body, 'the /version answer');
   if (!parsed.ok) return parsed;
-  const { core_sha256: coreSha256, integrity, selftest, mode } = parsed.object as Partial<Record<keyof VersionDocument, unknown>>;
+  const { core_sha256: coreSha256, integrity, selftest, mode, demo } = parsed.object as Partial<Record<keyof VersionDocument, unknown>>;
   if (coreSha256 !== null && !isSha256(coreSha256)) return { ok: false, reason: 'core_sha256 is neither null nor a lowercase SHA-256 hex string' };
   if (!oneOf(integrity, INTEGRITIES)) return { ok: false, reason: `integrity is not one of ${INTEGRITIES.join(', ')}` };
   if (coreSha256 === null && integrity !== 'missing') return { ok: false, reason: `core_sha256 is null but integrity is ${integrity}, not missing` };
   if (!oneOf(selftest, SELFTESTS)) return { ok: false, reason: `selftest is not one of ${SELFTESTS.join(', ')}` };
   if (!oneOf(mode, MODES)) return { ok: false, reason: `mode is not one of ${MODES.join(', ')}` };
-  return { ok: true, fields: { coreSha256, integrity, selftest, mode } };
+  if (demo !== undefined && typeof demo !== 'boolean') return { ok: false, reason: 'demo is neither true nor false' };
+  return { ok: true, fields: { coreSha256, integrity, selftest, mode, demo: demo === true } };
 }

@@ -1,6 +1,8 @@
 #!/bin/sh
-# `npm start` (after scripts/setup.sh): builds what is needed and serves the entropy API on 127.0.0.1:8080
-# with the API key "demo", so `curl -s -H "x-api-key: demo" "http://127.0.0.1:8080/random?n=32&fmt=hex"` works.
+# `npm start` (after scripts/setup.sh): builds what is needed and serves the entropy API on 127.0.0.1:8080.
+# Without a key of your own it runs in demo mode (R4_DEMO=1) with the API key "demo", so
+# `curl -s -H "x-api-key: demo" "http://127.0.0.1:8080/random?n=32&fmt=hex"` works; demo mode is the only
+# one that takes a key shorter than 32 characters, and it says so here, in its log and in /version.
 # Every setting can be overridden from the environment (see the README). Ctrl-C or SIGTERM stops it cleanly:
 # in-flight requests finish and the core is stopped.
 set -eu
@@ -11,8 +13,8 @@ npm run --silent build >&2
 # The demo key is named on the terminal; a key of your own (API_KEY or API_KEYS_FILE) never is.
 key_note="API key from the environment"
 if [ -z "${API_KEY:-}" ] && [ -z "${API_KEYS_FILE:-}" ]; then
-  export API_KEY=demo
-  key_note="API key: demo"
+  export API_KEY=demo R4_DEMO=1
+  key_note="DEMO MODE (R4_DEMO=1): API key: demo; for real use set API_KEY=\$(openssl rand -hex 16)"
 fi
 export API_HOST="${API_HOST:-127.0.0.1}"
 export PORT="${PORT:-8080}"

@@ -6,8 +6,10 @@ import type { KeyStore } from './auth/keyStore.js';
 import type { ServiceConfig } from './config.js';
 import type { CoreSupervisor } from './core/supervisor.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
+import { BytesInFlight } from './ratelimit/bytesInFlight.js';
 import { randomRateLimits } from './ratelimit/randomLimits.js';
 import { decorateRequests } from './requestContext.js';
+import { applyServerLimits } from './serverLimits.js';
 import { attestationRoute } from './routes/attestation.js';
 import { healthRoute } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -47,6 +49,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     forceCloseConnections: 'idle',
     serverFactory: deps.serverFactory,
   });
+  applyServerLimits(app.server, config.serving.timeouts, config.serving.maxConnections);
   decorateRequests(app);
   installErrorHandling(app);
   installRequestLog(app, deps.logger, metrics);
@@ -81,12 +84,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     supervisor,
     build: deps.build,
     limits: { maxBytesPerRequest: config.maxBytesPerRequest, rateLimits: config.rateLimits },
-    strictFips: config.strictFips,
+    posture: { strictFips: config.strictFips, demo: config.demo },
     startedAt: deps.startedAt,
   };
   await app.register(versionRoute, identity);
   await app.register(attestationRoute, { ...identity, signer: new AttestationSigner(supervisor) });
-  await app.register(randomRoute, { supervisor, keys: deps.keys, limits, metrics, maxBytesPerRequest: config.maxBytesPerRequest });
+  const inFlight = new BytesInFlight(config.serving.bytesInFlight);
+  await app.register(randomRoute, { supervisor, keys: deps.keys, limits, inFlight, metrics, maxBytesPerRequest: config.maxBytesPerRequest, allowQueryKey: config.allowQueryKey });
   await app.register(metricsRoute, { metrics });
   await app.register(openapiRoute);
   return app;

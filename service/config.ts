@@ -2,7 +2,10 @@ import { BlockList, isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ServiceEnv, ServiceEnvName } from '../contracts/service-env.js';
 import { SHA256_HEX } from '../contracts/sha256.js';
+import { keyProblem } from './auth/keyPolicy.js';
 import { MAX_SEALED_DIR_BYTES } from './core/privateDir.js';
+import { DEFAULT_MEMORY_LIMIT_BYTES, memoryBudget, memoryDerivedLimits, type MemoryBudget, type MemoryDerivedLimits } from './memoryBudget.js';
+import type { InFlightLimits } from './ratelimit/bytesInFlight.js';
 
 /** Where the API keys come from: one key in the environment, or a file re-read when it changes. */
 export type ApiKeySource = { kind: 'inline'; key: string } | { kind: 'file'; path: string };
@@ -12,6 +15,28 @@ export interface RateLimits {
   keyRequestsPerS: number;
   keyBytesPerS: number;
   ipRequestsPerS: number;
+  /** Requests with a missing or wrong key (401) per second per client address, counted apart from the rest. */
+  ipAuthFailuresPerS: number;
+}
+
+/** How long a connection may take over a request, or sit idle (milliseconds); serverLimits.ts applies them. */
+export interface ServerTimeouts {
+  /** From a request's first byte to the end of its headers. */
+  headersMs: number;
+  /** From a request's first byte to its end. */
+  requestMs: number;
+  /** No traffic either way, in the middle of a request or an answer. */
+  idleMs: number;
+  /** No request on a kept-alive connection after an answer. */
+  keepAliveMs: number;
+}
+
+/** What keeps clients from exhausting the process; the defaults follow its memory limit (memoryBudget.ts). */
+export interface ServingLimits {
+  memory: MemoryBudget;
+  bytesInFlight: InFlightLimits;
+  maxConnections: number;
+  timeouts: ServerTimeouts;
 }
 
 /** The PEM files HTTPS is served with (service/tls/); re-read when they change. */
@@ -26,6 +51,10 @@ export interface ServiceConfig {
   /** null: plain HTTP, which parseConfig allows on a loopback address only, unless ALLOW_PLAIN_HTTP=1. */
   tls: TlsFiles | null;
   apiKeys: ApiKeySource;
+  /** ALLOW_QUERY_KEY: whether /random takes its key from `?key=` (the original r4 API) besides the header. */
+  allowQueryKey: boolean;
+  /** R4_DEMO=1: keys shorter than the minimum are accepted, and /version says `"demo": true`. */
+  demo: boolean;
   strictFips: boolean;
   corePath: string;
   manifestPath: string;
@@ -33,6 +62,7 @@ export interface ServiceConfig {
   expectedCoreSha256: string | null;
   maxBytesPerRequest: number;
   rateLimits: RateLimits;
+  serving: ServingLimits;
   selftestTimeoutMs: number;
   predictionResistance: boolean;
   sealedDir: string;
@@ -50,6 +80,8 @@ export interface ConfigContext {
   packageRoot: string;
   tmpDir: string;
   cwd: string;
+  /** `process.constrainedMemory()`: the memory limit of the process's cgroup (0 or a huge value: none). */
+  memoryLimitBytes?: number;
 }
 
 /** The variables and their meaning: contracts/service-env.ts. */
@@ -61,13 +93,28 @@ export type Env = Readonly<ServiceEnv>;
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   keyRequestsPerS: 5_000,
-  keyBytesPerS: 256 * 1024 * 1024,
+  // Derived from the memory limit (memoryBudget.ts): one second of it is the bytes in flight; this is the
+  // figure for the default budget, as for a pod limited to 256 MiB.
+  keyBytesPerS: memoryDerivedLimits(DEFAULT_MEMORY_LIMIT_BYTES).keyBytesPerS,
   ipRequestsPerS: 10_000,
+  // Ten wrong keys a second is more than any misconfigured client needs to notice its mistake, and against
+  // keys of 128 bits (keyPolicy.ts) guessing was hopeless already: the limit keeps 401s from flooding the
+  // logs and the CPU, and never slows the clients whose keys are right.
+  ipAuthFailuresPerS: 10,
 };
 
 export const DEFAULT_MAX_BYTES_PER_REQUEST = 1_000_000;
 /** 16 MiB bounds the memory one request can pin (hex doubles it); raise it with care. */
 export const MAX_BYTES_PER_REQUEST_CEILING = 16 * 1024 * 1024;
+/**
+ * Headers take a client well under a second even on a slow link: 10 s is generous, and a connection that
+ * dribbles its headers (slow loris) is closed by then. A GET has no body, so its whole request is its headers.
+ * An answer whose client sends or reads nothing for 30 s is given up. Kept-alive connections wait 72 s for the
+ * next request (Fastify's default): longer than the 60 s after which common proxies and load balancers
+ * drop an idle connection, so they close it first and never send on a connection the service is closing.
+ */
+export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000, keepAliveMs: 72_000 };
+const MAX_TIMEOUT_MS = 3_600_000;
 /** The core's self-test takes a few milliseconds (tens under sanitizers); 5 s is generous on a loaded node. */
 export const DEFAULT_SELFTEST_TIMEOUT_MS = 5_000;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -99,7 +146,8 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     return isAbsolute(raw) ? raw : resolve(ctx.cwd, raw);
   };
 
-  const apiKeys = parseKeySource(env, problems);
+  const demo = flag('R4_DEMO', false);
+  const apiKeys = parseKeySource(env, demo, problems);
   const host = env.API_HOST === undefined || env.API_HOST === '' ? '0.0.0.0' : env.API_HOST;
   if (!isValidHost(host)) problems.push(`API_HOST must be an IP address or a host name (got ${quote(host)})`);
   const port = int('PORT', 8080, 0, 65535);
@@ -112,10 +160,15 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     );
   }
   const maxBytesPerRequest = int('MAX_BYTES_PER_REQUEST', DEFAULT_MAX_BYTES_PER_REQUEST, 1, MAX_BYTES_PER_REQUEST_CEILING);
+  const memoryLimit = int('MEMORY_LIMIT_BYTES', 0, 1, Number.MAX_SAFE_INTEGER);
+  const memory = memoryBudget(ctx.memoryLimitBytes ?? 0, memoryLimit > 0 ? memoryLimit : null);
+  const derived = memoryDerivedLimits(memory.bytes);
+  const serving = parseServingLimits(env, int, memory, derived, maxBytesPerRequest, problems);
   const rateLimits: RateLimits = {
     keyRequestsPerS: int('RATE_LIMIT_RPS', DEFAULT_RATE_LIMITS.keyRequestsPerS, 0, Number.MAX_SAFE_INTEGER),
-    keyBytesPerS: int('RATE_LIMIT_BYTES_PER_S', DEFAULT_RATE_LIMITS.keyBytesPerS, 0, Number.MAX_SAFE_INTEGER),
+    keyBytesPerS: int('RATE_LIMIT_BYTES_PER_S', derived.keyBytesPerS, 0, Number.MAX_SAFE_INTEGER),
     ipRequestsPerS: int('RATE_LIMIT_IP_RPS', DEFAULT_RATE_LIMITS.ipRequestsPerS, 0, Number.MAX_SAFE_INTEGER),
+    ipAuthFailuresPerS: int('RATE_LIMIT_IP_AUTH_FAILURES_PER_S', DEFAULT_RATE_LIMITS.ipAuthFailuresPerS, 0, Number.MAX_SAFE_INTEGER),
   };
   // A byte budget smaller than one allowed request would turn some valid requests into permanent 429s.
   if (rateLimits.keyBytesPerS !== 0 && rateLimits.keyBytesPerS < maxBytesPerRequest) {
@@ -141,12 +194,16 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     port,
     tls: typeof tls === 'object' ? tls : null,
     apiKeys: apiKeys ?? { kind: 'inline', key: '' },
-    strictFips: flag('STRICT_FIPS', false),
+    allowQueryKey: flag('ALLOW_QUERY_KEY', true),
+    demo,
+    // Fail closed: serving from the OS generator instead of a failed core is for demos, and only when asked.
+    strictFips: flag('STRICT_FIPS', true),
     corePath: path('R4_CORE_PATH', join(ctx.packageRoot, 'native', 'build', 're4_dump')),
     manifestPath: path('R4_MANIFEST_PATH', join(ctx.packageRoot, 'native', 'build', 'manifest.json')),
     expectedCoreSha256,
     maxBytesPerRequest,
     rateLimits,
+    serving,
     selftestTimeoutMs: int('R4_SELFTEST_TIMEOUT_MS', DEFAULT_SELFTEST_TIMEOUT_MS, 100, 600_000),
     predictionResistance: flag('R4_PREDICTION_RESISTANCE', false),
     sealedDir,
@@ -156,7 +213,46 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
   return problems.length === 0 ? { ok: true, config } : { ok: false, error: `invalid configuration: ${problems.join('; ')}` };
 }
 
-function parseKeySource(env: Env, problems: string[]): ApiKeySource | null {
+type IntSetting = (name: ServiceEnvName, fallback: number, min: number, max: number) => number;
+
+/** Timeouts, connections and bytes in flight; a derived default that cannot work names the memory it came from. */
+function parseServingLimits(
+  env: Env,
+  int: IntSetting,
+  memory: MemoryBudget,
+  derived: MemoryDerivedLimits,
+  maxBytesPerRequest: number,
+  problems: string[],
+): ServingLimits {
+  const timeouts: ServerTimeouts = {
+    headersMs: int('HEADERS_TIMEOUT_MS', DEFAULT_SERVER_TIMEOUTS.headersMs, 100, MAX_TIMEOUT_MS),
+    requestMs: int('REQUEST_TIMEOUT_MS', DEFAULT_SERVER_TIMEOUTS.requestMs, 100, MAX_TIMEOUT_MS),
+    idleMs: int('IDLE_TIMEOUT_MS', DEFAULT_SERVER_TIMEOUTS.idleMs, 100, MAX_TIMEOUT_MS),
+    keepAliveMs: int('KEEP_ALIVE_TIMEOUT_MS', DEFAULT_SERVER_TIMEOUTS.keepAliveMs, 100, MAX_TIMEOUT_MS),
+  };
+  // Node refuses a headers timeout longer than the request's, which includes the headers.
+  if (timeouts.headersMs > timeouts.requestMs) {
+    problems.push(`HEADERS_TIMEOUT_MS (${timeouts.headersMs}) must be at most REQUEST_TIMEOUT_MS (${timeouts.requestMs})`);
+  }
+  const from = memory.source === 'default' ? `the default memory budget of ${memory.bytes} bytes` : `the memory limit of ${memory.bytes} bytes (${memory.source})`;
+  // The largest answer is hex of the largest request; a cap below it would refuse that answer forever.
+  const largestAnswer = 2 * maxBytesPerRequest;
+  const totalBytes = int('MAX_BYTES_IN_FLIGHT', derived.bytesInFlight, 0, Number.MAX_SAFE_INTEGER);
+  // A key's share is at least that answer (within the total), so raising MAX_BYTES_PER_REQUEST raises it too.
+  const keyShare = Math.min(totalBytes, Math.max(derived.bytesInFlightPerKey, largestAnswer));
+  const bytesInFlight: InFlightLimits = { totalBytes, perKeyBytes: int('MAX_BYTES_IN_FLIGHT_PER_KEY', keyShare, 0, Number.MAX_SAFE_INTEGER) };
+  for (const [name, value] of [['MAX_BYTES_IN_FLIGHT', totalBytes], ['MAX_BYTES_IN_FLIGHT_PER_KEY', bytesInFlight.perKeyBytes]] as const) {
+    if (value >= largestAnswer) continue;
+    problems.push(
+      `${name} (${value}${env[name] || env.MAX_BYTES_IN_FLIGHT ? '' : `, derived from ${from}`}) must be at least twice MAX_BYTES_PER_REQUEST (${largestAnswer}: the hex answer to the largest request)`,
+    );
+  }
+  const maxConnections = int('MAX_CONNECTIONS', derived.maxConnections, 0, 1_000_000);
+  if (maxConnections < 1) problems.push(`MAX_CONNECTIONS must be at least 1 (got 0${env.MAX_CONNECTIONS ? '' : `, derived from ${from}`})`);
+  return { memory, bytesInFlight, maxConnections, timeouts };
+}
+
+function parseKeySource(env: Env, demo: boolean, problems: string[]): ApiKeySource | null {
   const key = env.API_KEY;
   const file = env.API_KEYS_FILE;
   const hasKey = key !== undefined && key !== '';
@@ -167,8 +263,9 @@ function parseKeySource(env: Env, problems: string[]): ApiKeySource | null {
   }
   if (hasFile) return { kind: 'file', path: file };
   if (hasKey) {
-    if (!isValidApiKey(key)) {
-      problems.push('API_KEY must be printable ASCII without spaces');
+    const problem = keyProblem(key, demo);
+    if (problem !== null) {
+      problems.push(`API_KEY ${problem}`);
       return null;
     }
     return { kind: 'inline', key };
@@ -196,11 +293,6 @@ function isLoopbackHost(host: string): boolean {
   if (host.toLowerCase() === 'localhost') return true;
   const family = isIP(host);
   return family !== 0 && LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
-}
-
-/** A key must be sendable as an HTTP header value and a query value as is: visible ASCII, no spaces. */
-export function isValidApiKey(key: string): boolean {
-  return /^[\x21-\x7e]{1,512}$/.test(key);
 }
 
 /** Plain decimal digits only: "1e3", "0x10", " 5" and "5.0" are configuration mistakes, not numbers. */

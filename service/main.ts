@@ -13,7 +13,9 @@ const STOP_DEADLINE_MS = 10_000;
  */
 async function main(): Promise<void> {
   const root = packageRoot();
-  const parsed = parseConfig(process.env, { packageRoot: root, tmpDir: tmpdir(), cwd: process.cwd() });
+  // The cgroup's memory limit (v1 or v2, read by libuv) is what the default limits derive from.
+  const context = { packageRoot: root, tmpDir: tmpdir(), cwd: process.cwd(), memoryLimitBytes: process.constrainedMemory() };
+  const parsed = parseConfig(process.env, context);
   if (!parsed.ok) {
     process.stderr.write(`r4 service: ${parsed.error}\n`);
     process.exit(2);
@@ -30,7 +32,8 @@ async function main(): Promise<void> {
     await tracing?.shutdown();
     process.exit(err instanceof ConfigFileError ? 2 : 1);
   }
-  service.app.log.info({ url: service.url, mode: service.supervisor.mode, node: process.version }, 'listening');
+  service.app.log.info({ url: service.url, mode: service.supervisor.mode, strict_fips: config.strictFips, demo: config.demo, node: process.version }, 'listening');
+  if (config.demo) service.app.log.warn({ demo: true }, 'demo mode (R4_DEMO=1): short API keys are accepted; not for real use');
 
   const running = service;
   let stopping = false;

@@ -7,13 +7,10 @@ declare module 'fastify' {
     keyId: string | null;
     /** The validated query of GET /random, for the handler, the access log and the span. */
     randomQuery: RandomQuery | null;
-    /** Raw bytes handed to the socket, zeroed once the answer has been flushed. */
-    servedBytes: Buffer | null;
   }
 }
 
 export function decorateRequests(app: FastifyInstance): void {
   app.decorateRequest('keyId', null);
   app.decorateRequest('randomQuery', null);
-  app.decorateRequest('servedBytes', null);
 }

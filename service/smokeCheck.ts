@@ -16,8 +16,9 @@ const RETRY_MS = 1000;
 function apiKey(env: NodeJS.ProcessEnv): string {
   if (env.R4_API_KEY) return env.R4_API_KEY;
   if (!env.R4_API_KEY_FILE) throw new Error('set R4_API_KEY or R4_API_KEY_FILE');
-  // The file the service reads, read by the same rules (comments and blank lines skipped).
-  const [key] = parseKeysFile(readFileSync(env.R4_API_KEY_FILE, 'utf8')).keys;
+  // The file the service reads, read by the same rules (comments and blank lines skipped); whether a key is
+  // long enough is the service's to judge, so short ones are read as demo mode would.
+  const [key] = parseKeysFile(readFileSync(env.R4_API_KEY_FILE, 'utf8'), true).keys;
   if (!key) throw new Error(`${env.R4_API_KEY_FILE} holds no key`);
   return key;
 }

@@ -37,7 +37,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   const logOptions = { level: config.logLevel, base: { service: 're4ctor-api' } };
   const log = pino(logOptions, options.logStream ?? batchedStdout());
   const https = config.tls === null ? null : await openHttps(config.tls, log.child({ component: 'tls' }));
-  const keys = KeyStore.open(config.apiKeys, log);
+  const keys = KeyStore.open(config.apiKeys, config.demo, log);
   const supervisor = new CoreSupervisor({
     corePath: config.corePath,
     manifestPath: config.manifestPath,

@@ -34,7 +34,7 @@ const WARMUP_SECONDS = 2;
 const FIXED_RATE_SECONDS = 10;
 const CONNECTIONS = 10;
 const BYTES_CONNECTIONS = 4;
-const KEY = 'bench-key';
+const KEY = 'bench-key-0123456789abcdef0123456789';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const WRK_REPORT = join(root, 'bench', 'service', 'wrk-report.lua');

@@ -46,10 +46,13 @@ install -D -m 0644 deploy/systemd/r4.service "$dest/etc/systemd/system/r4.servic
 install -D -m 0644 deploy/systemd/r4.sysusers "$dest/usr/lib/sysusers.d/r4.conf"
 install -d -m 0755 "$dest/etc/r4"
 [ -e "$dest/etc/r4/r4.env" ] || install -m 0600 deploy/systemd/r4.env.example "$dest/etc/r4/r4.env"
-new_key=""
+# A new key file gets one key of 24 random bytes (48 hex characters; the service wants 32 or more). It goes
+# straight into the file, never to the terminal: install logs, CI output and scrollback keep no key.
+new_keys=""
 if [ ! -e "$dest/etc/r4/api-keys" ]; then
-  new_key="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
-  (umask 077 && printf '# one API key per line; r4 re-reads this file when it changes\n%s\n' "$new_key" >"$dest/etc/r4/api-keys")
+  new_keys=1
+  (umask 077 && { printf '# one API key per line (32 characters or more); r4 re-reads this file when it changes\n'
+    od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; echo; } >"$dest/etc/r4/api-keys")
 fi
 
 if [ -n "$dest" ]; then
@@ -61,5 +64,5 @@ chown root:r4 /etc/r4/api-keys
 chmod 0640 /etc/r4/api-keys
 [ ! -d /run/systemd/system ] || systemctl daemon-reload
 echo "r4 install: installed $(sed -n 's/.*"core_sha256":"\([0-9a-f]*\)".*/core sha256 \1/p' /opt/r4/selftest/manifest.json)"
-[ -z "$new_key" ] || echo "r4 install: created /etc/r4/api-keys with one new key (shown once): $new_key"
+[ -z "$new_keys" ] || echo "r4 install: created /etc/r4/api-keys with one new key; read it with: sudo grep -v '^#' /etc/r4/api-keys"
 echo "r4 install: next: review /etc/r4/r4.env, then: systemctl enable --now r4 && systemctl status r4"

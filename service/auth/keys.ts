@@ -1,10 +1,14 @@
-import { hash } from 'node:crypto';
-import { isValidApiKey } from '../config.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import { keyProblem } from './keyPolicy.js';
 
-/** The keys in force: looked up by SHA-256, so a presented key is never compared byte by byte with a secret. */
+/**
+ * The keys in force, looked up by their HMAC under the process's secret, so a presented key is never
+ * compared byte by byte with a key.
+ */
 export interface KeyRing {
-  /** sha256(key) in hex → key id */
-  readonly byDigest: ReadonlyMap<string, string>;
+  /** HMAC-SHA256(secret, key) in hex → key id */
+  readonly byMac: ReadonlyMap<string, string>;
+  readonly secret: Buffer;
   /**
    * Presented keys already found in force → key id, so a known key is hashed once, not on every request.
    * Only hits are kept (wrong keys cannot grow it), and the cache dies with its ring when keys rotate.
@@ -18,46 +22,56 @@ export interface ParsedKeys {
   problems: string[];
 }
 
-/** One key per line; blank lines and lines starting with `#` are ignored; surrounding whitespace is trimmed. */
-export function parseKeysFile(text: string): ParsedKeys {
+/**
+ * One key per line; blank lines and lines starting with `#` are ignored; surrounding whitespace is trimmed.
+ * Each key must pass keyPolicy.ts (short keys only in demo mode).
+ */
+export function parseKeysFile(text: string, demo: boolean): ParsedKeys {
   const keys = new Set<string>();
   const problems: string[] = [];
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    if (isValidApiKey(line)) keys.add(line);
-    else problems.push(`line ${index + 1} is not a valid key (printable ASCII, no spaces, at most 512 characters)`);
+    const problem = keyProblem(line, demo);
+    if (problem === null) keys.add(line);
+    else problems.push(`the key on line ${index + 1} ${problem}`);
   });
   return { keys: [...keys], problems };
 }
 
-/** One-shot hashing: a third of the cost of createHash().update().digest() on every authenticated request. */
-export function digestKey(key: string): string {
-  return hash('sha256', key, 'hex');
+/** The secret key ids are made with: random, one per process, never written anywhere. */
+export function newKeyIdSecret(): Buffer {
+  return randomBytes(32);
+}
+
+export function keyMac(secret: Buffer, key: string): string {
+  return createHmac('sha256', secret).update(key).digest('hex');
 }
 
 /**
- * What logs and metrics call a key: the first 12 hex digits of its SHA-256. It tells keys apart across
- * restarts and replicas without revealing them (a strong key cannot be recovered from 48 bits of its hash).
+ * What logs and metrics call a key: the first 12 hex digits of its HMAC under the process's secret. A bare
+ * hash of the key would let anyone who reads the logs test guesses offline; this id tells keys apart within
+ * one process and says nothing about them outside it (so the same key has another id on another replica or
+ * after a restart).
  */
-export function keyIdFromDigest(digest: string): string {
-  return digest.slice(0, 12);
+export function keyIdFromMac(mac: string): string {
+  return mac.slice(0, 12);
 }
 
-export function keyRing(keys: readonly string[]): KeyRing {
-  const byDigest = new Map<string, string>();
+export function keyRing(keys: readonly string[], secret: Buffer): KeyRing {
+  const byMac = new Map<string, string>();
   for (const key of keys) {
-    const digest = digestKey(key);
-    byDigest.set(digest, keyIdFromDigest(digest));
+    const mac = keyMac(secret, key);
+    byMac.set(mac, keyIdFromMac(mac));
   }
-  return { byDigest, known: new Map() };
+  return { byMac, secret, known: new Map() };
 }
 
 /** The id of the presented key if it is in force, else null. */
 export function lookupKey(ring: KeyRing, presented: string): string | null {
   const known = ring.known.get(presented);
   if (known !== undefined) return known;
-  const id = ring.byDigest.get(digestKey(presented));
+  const id = ring.byMac.get(keyMac(ring.secret, presented));
   if (id === undefined) return null;
   ring.known.set(presented, id);
   return id;

@@ -1,4 +1,4 @@
-import { answerBuffer, wipeAnswer } from './answerBuffers.js';
+import { answerBuffer, answerMemoryLent, wipeAnswer } from './answerBuffers.js';
 
 const MIB = 1024 * 1024;
 
@@ -32,5 +32,14 @@ describe('answer buffers', () => {
     small.fill(1);
     wipeAnswer(small);
     expect(small.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('counts memory lent until it is wiped, once', () => {
+    const before = answerMemoryLent();
+    const answer = answerBuffer(MIB - 3);
+    expect(answerMemoryLent()).toBe(before + MIB);
+    wipeAnswer(answer);
+    wipeAnswer(answer);
+    expect(answerMemoryLent()).toBe(before);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Memory for large answers, reused. A fresh 1 MB buffer per answer is external memory that V8 answers with
  * frequent garbage collections: measured at 0.65 ms of GC-thread CPU per 1 MB answer, as much as the rest of
- * serving it. Memory lent here comes back only through `wipe`, after the answer has been written (the
- * socket has its copy), zeroed; memory that never comes back (an aborted answer) is simply collected.
+ * serving it. Memory lent here comes back only through `wipeAnswer`, zeroed, once the answer has ended:
+ * written (the socket has its copy) or cut short by a closed connection (routes/answerRelease.ts).
  */
 const MIN_REUSED = 64 * 1024;
 /** At most this much wiped memory is kept waiting for reuse. */
@@ -12,6 +12,7 @@ const free = new Map<number, ArrayBuffer[]>();
 let keptBytes = 0;
 /** Memory lent and not yet returned: only these can come back, and each only once, so no two answers share. */
 const lent = new WeakSet<ArrayBuffer>();
+let lentBytes = 0;
 
 /** Sizes are powers of two, so one answer's memory serves any later answer of up to twice its length. */
 function sizeClass(n: number): number {
@@ -26,6 +27,7 @@ export function answerBuffer(n: number): Buffer {
   if (memory === undefined) memory = new ArrayBuffer(size);
   else keptBytes -= size;
   lent.add(memory);
+  lentBytes += size;
   return Buffer.from(memory, 0, n);
 }
 
@@ -34,10 +36,19 @@ export function wipeAnswer(bytes: Buffer): void {
   bytes.fill(0);
   const memory = bytes.buffer;
   if (!(memory instanceof ArrayBuffer) || !lent.delete(memory)) return;
+  lentBytes -= memory.byteLength;
   // Bytes beyond this answer's length were either never written or wiped by an earlier answer.
   if (keptBytes + memory.byteLength > MAX_KEPT_BYTES) return;
   const list = free.get(memory.byteLength) ?? [];
   list.push(memory);
   free.set(memory.byteLength, list);
   keptBytes += memory.byteLength;
+}
+
+/**
+ * Memory of answers of 64 KiB and more that was lent and has not been wiped yet: 0 once every such answer
+ * has ended, finished or not (memory an answer never gave back would stay counted).
+ */
+export function answerMemoryLent(): number {
+  return lentBytes;
 }

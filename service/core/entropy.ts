@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { answerBuffer, wipeAnswer } from './answerBuffers.js';
 import { PoolFailed, PoolTimeout } from './bytePool.js';
+import { encodeIntoAnswer, LARGE_TEXT_BYTES } from './textAnswer.js';
 import type { Mode } from '../../contracts/version-document.js';
 import type { CoreSupervisor } from './supervisor.js';
 
@@ -11,8 +12,8 @@ export type Encoding = 'raw' | 'hex' | 'base64';
 
 export interface Draw {
   /**
-   * Raw bytes, which belong to this answer alone and must be wiped (`wipeAnswer`) once the socket has them;
-   * or their text, in which case the bytes it was made from are already zeroed.
+   * Raw bytes, or the text of many (textAnswer.ts), which belong to this answer alone and must be wiped
+   * (`wipeAnswer`) once the socket has them; or the text of a few, whose bytes are already zeroed.
    */
   body: Buffer | string;
   source: EntropySourceName;
@@ -40,17 +41,17 @@ export const CORE_STALL_MS = 2_000;
 export function drawEntropy(supervisor: CoreSupervisor, n: number, encoding: Encoding): Draw | Promise<Draw> {
   const mode = supervisor.mode;
   if (mode === 'blocked') throw new EntropyUnavailable(supervisor.snapshot().reason ?? 'entropy is blocked');
-  if (mode === 'fallback') return { body: encode(randomFillSync(answerBuffer(n)), encoding), source: 'fallback', mode };
+  if (mode === 'fallback') return drawn(encode(randomFillSync(answerBuffer(n)), encoding), 'fallback', mode);
   const pool = supervisor.pool;
   if (pool === null) throw new EntropyUnavailable('the entropy core is not running');
   try {
-    const now = encoding === 'raw' ? pool.takeNow(n) : pool.takeTextNow(n, encoding);
-    if (now !== null) return { body: now, source: 'core', mode };
+    const now = encoding === 'raw' || n >= LARGE_TEXT_BYTES ? pool.takeNow(n) : pool.takeTextNow(n, encoding);
+    if (now !== null) return drawn(typeof now === 'string' ? now : encode(now, encoding), 'core', mode);
   } catch (err) {
     throw unavailable(err);
   }
   return pool.take(n, CORE_STALL_MS).then(
-    (bytes) => ({ body: encode(bytes, encoding), source: 'core' as const, mode }),
+    (bytes) => drawn(encode(bytes, encoding), 'core', mode),
     (err: unknown) => {
       if (err instanceof PoolTimeout) supervisor.reportStall(pool, err.waitedMs);
       throw unavailable(err);
@@ -58,9 +59,18 @@ export function drawEntropy(supervisor: CoreSupervisor, n: number, encoding: Enc
   );
 }
 
-/** Strings are immutable and cannot be wiped; the bytes they were made from can, and are at once. */
-function encode(bytes: Buffer, encoding: Encoding): Buffer | string {
+/** A draw once its body is ready: large text is encoded over several turns of the event loop. */
+function drawn(body: Buffer | string | Promise<Buffer>, source: EntropySourceName, mode: Mode): Draw | Promise<Draw> {
+  return body instanceof Promise ? body.then((ready) => ({ body: ready, source, mode })) : { body, source, mode };
+}
+
+/**
+ * Strings are immutable and cannot be wiped; the bytes they were made from can, and are at once. Large text
+ * goes into answer memory instead, wiped like raw bytes.
+ */
+function encode(bytes: Buffer, encoding: Encoding): Buffer | string | Promise<Buffer> {
   if (encoding === 'raw') return bytes;
+  if (bytes.length >= LARGE_TEXT_BYTES) return encodeIntoAnswer(bytes, encoding);
   const text = bytes.toString(encoding);
   wipeAnswer(bytes);
   return text;

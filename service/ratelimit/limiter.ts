@@ -1,4 +1,4 @@
-import { fullBucket, isIdle, take, type Bucket } from './tokenBucket.js';
+import { fullBucket, isIdle, take, wait, type Bucket } from './tokenBucket.js';
 
 /**
  * Token buckets by client (a key id or an IP address). Full buckets are dropped every sweep, so memory
@@ -19,6 +19,13 @@ export class RateLimiter {
       this.buckets.set(client, bucket);
     }
     return take(bucket, nowMs, cost, this.ratePerS);
+  }
+
+  /** What check() would answer, charging nothing: for limits that charge only some outcomes. */
+  peek(client: string, cost: number, nowMs: number): number {
+    if (this.ratePerS === 0) return 0;
+    const bucket = this.buckets.get(client);
+    return bucket === undefined ? 0 : wait(bucket, nowMs, cost, this.ratePerS);
   }
 
   sweep(nowMs: number): void {

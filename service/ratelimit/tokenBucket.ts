@@ -18,15 +18,29 @@ export function fullBucket(ratePerS: number, nowMs: number): Bucket {
  * else the whole seconds to wait before they would be (at least 1).
  */
 export function take(bucket: Bucket, nowMs: number, cost: number, ratePerS: number): number {
-  const elapsedS = Math.max(0, nowMs - bucket.updatedMs) / 1000;
-  const tokens = Math.min(ratePerS, bucket.tokens + elapsedS * ratePerS);
+  const tokens = refilled(bucket, nowMs, ratePerS);
   bucket.updatedMs = nowMs;
   if (tokens >= cost) {
     bucket.tokens = tokens - cost;
     return 0;
   }
   bucket.tokens = tokens;
-  // Retry-After is whole seconds (RFC 9110); rounding up never invites a retry that would fail again.
+  return secondsUntil(tokens, cost, ratePerS);
+}
+
+/** What take() would answer, without taking anything or touching the bucket. */
+export function wait(bucket: Bucket, nowMs: number, cost: number, ratePerS: number): number {
+  const tokens = refilled(bucket, nowMs, ratePerS);
+  return tokens >= cost ? 0 : secondsUntil(tokens, cost, ratePerS);
+}
+
+function refilled(bucket: Bucket, nowMs: number, ratePerS: number): number {
+  const elapsedS = Math.max(0, nowMs - bucket.updatedMs) / 1000;
+  return Math.min(ratePerS, bucket.tokens + elapsedS * ratePerS);
+}
+
+/** Retry-After is whole seconds (RFC 9110); rounding up never invites a retry that would fail again. */
+function secondsUntil(tokens: number, cost: number, ratePerS: number): number {
   return Math.max(1, Math.ceil((cost - tokens) / ratePerS));
 }
 

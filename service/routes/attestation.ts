@@ -3,14 +3,14 @@ import { ATTESTATION_ALGORITHM, ATTESTATION_PATH, attestationMessage, CONTAINER_
 import type { AttestationSigner } from '../attestation/signer.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
 import { parseAttestationQuery } from './attestationQuery.js';
-import { versionDocument, type BuildInfo, type VersionLimits } from './versionDocument.js';
+import { versionDocument, type BuildInfo, type Posture, type VersionLimits } from './versionDocument.js';
 
 export interface AttestationRouteOptions {
   supervisor: CoreSupervisor;
   signer: AttestationSigner;
   build: BuildInfo;
   limits: VersionLimits;
-  strictFips: boolean;
+  posture: Posture;
   startedAt: number;
 }
 
@@ -63,7 +63,7 @@ export const attestationRoute: FastifyPluginCallback<AttestationRouteOptions> = 
       if (!parsed.ok) return reply.code(400).send({ detail: parsed.detail });
       const { nonce, podUid, containerId } = parsed.request;
       const uptimeS = (Date.now() - options.startedAt) / 1000;
-      const document = JSON.stringify(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.strictFips, uptimeS));
+      const document = JSON.stringify(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.posture, uptimeS));
       const key = await options.signer.current().catch((err: Error) => ({ unsigned: `no attestation key: ${err.message}` }));
       const signed = 'sign' in key;
       const answer: AttestationAnswer = {

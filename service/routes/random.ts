@@ -1,26 +1,30 @@
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
-import { presentedKeyId } from '../auth/presentedKey.js';
+import type { FastifyPluginCallback, FastifyReply } from 'fastify';
+import { presentedKey } from '../auth/presentedKey.js';
 import type { KeyStore } from '../auth/keyStore.js';
-import { wipeAnswer } from '../core/answerBuffers.js';
 import { drawEntropy, EntropyUnavailable, type Draw } from '../core/entropy.js';
+import { encodedLength } from '../core/textAnswer.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
+import type { BytesInFlight } from '../ratelimit/bytesInFlight.js';
 import type { LimitRefusal, RandomLimits } from '../ratelimit/randomLimits.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
-import { FORMATS, parseRandomQuery } from './randomQuery.js';
+import { holdUntilClosed, type AnswerHold } from './answerRelease.js';
+import { FORMATS, parseRandomQuery, type Format } from './randomQuery.js';
 
 export interface RandomRouteOptions {
   supervisor: CoreSupervisor;
   keys: KeyStore;
   limits: RandomLimits;
+  /** Bytes of answers not yet handed to the kernel (ratelimit/bytesInFlight.ts). */
+  inFlight: BytesInFlight;
   metrics: ServiceMetrics;
   maxBytesPerRequest: number;
+  /** ALLOW_QUERY_KEY: whether `?key=` is taken besides the x-api-key header. */
+  allowQueryKey: boolean;
 }
 
 interface Detail {
   detail: string;
 }
-
-const INVALID_KEY: Detail = { detail: 'invalid api key' };
 
 /**
  * The route's JSON schema documents the query (OpenAPI); the handler checks it, because the query is checked
@@ -28,14 +32,18 @@ const INVALID_KEY: Detail = { detail: 'invalid api key' };
  */
 const documentedOnly = () => () => true;
 
+const TEXT = 'text/plain; charset=utf-8';
+
 /**
  * GET /random?n=&fmt=: n bytes from the core, served once to this caller only. One handler runs the checks,
- * in this order: per-IP rate limit (429), API key (401), query (400), per-key limits (429), mode (503), then
- * bytes. They are plain calls rather than Fastify hooks, each of which costs a step of Fastify's hook
- * machinery on every request; each returns the answer's body, which Fastify sends.
+ * in this order: per-IP rate limit (429), per-IP limit of wrong keys (429), API key (401), query (400),
+ * per-key limits (429), bytes in flight (429 for the key, 503 for all), mode (503), then bytes. They are plain
+ * calls rather than Fastify hooks, each of which costs a step of Fastify's hook machinery on every request;
+ * each returns the answer's body, which Fastify sends.
  */
 export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, options, done) => {
-  const { supervisor, keys, limits, metrics, maxBytesPerRequest } = options;
+  const { supervisor, keys, limits, inFlight, metrics, maxBytesPerRequest, allowQueryKey } = options;
+  const lookup = (key: string) => keys.lookup(key);
 
   const tooMany = (reply: FastifyReply, refusal: LimitRefusal): Detail => {
     reply.code(429).header('retry-after', String(refusal.retryAfterS));
@@ -43,14 +51,29 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
   };
 
   /**
-   * No content type is set: Fastify's own for a string (text/plain; charset=utf-8) and for a Buffer
-   * (application/octet-stream) are the ones this route answers with.
+   * Fastify's content type for a string (text/plain; charset=utf-8) and for a Buffer (application/octet-stream)
+   * are this route's, except for large text answers, which come in a Buffer (core/textAnswer.ts).
    */
-  const answer = (request: FastifyRequest, reply: FastifyReply, n: number, draw: Draw): Buffer | string => {
+  const answer = (reply: FastifyReply, hold: AnswerHold, n: number, fmt: Format, draw: Draw): Buffer | string => {
     metrics.bytesServed(n, draw.source);
     reply.header('x-r4-mode', draw.mode).header('cache-control', 'no-store');
-    if (typeof draw.body !== 'string') request.servedBytes = draw.body;
+    if (typeof draw.body === 'string') return draw.body;
+    if (fmt !== 'raw') reply.type(TEXT);
+    hold.holdBytes(draw.body);
     return draw.body;
+  };
+
+  /** Full: 429 when this key holds its share, 503 when all answers together hold the total. */
+  const inFlightFull = (reply: FastifyReply, verdict: 'key_full' | 'total_full'): Detail => {
+    const { totalBytes, perKeyBytes } = inFlight.limits;
+    // Answers in flight drain as fast as their clients read; a second is a fair first wait.
+    reply.code(verdict === 'key_full' ? 429 : 503).header('retry-after', '1');
+    return {
+      detail:
+        verdict === 'key_full'
+          ? `too many bytes in flight for this key: its answers not yet delivered hold ${perKeyBytes} bytes or more`
+          : `too many bytes in flight: answers not yet delivered hold ${totalBytes} bytes or more; retry shortly`,
+    };
   };
 
   const unavailable = (reply: FastifyReply, err: unknown): Detail => {
@@ -74,7 +97,7 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
           properties: {
             n: { type: 'integer', minimum: 1, maximum: maxBytesPerRequest, description: 'Number of bytes' },
             fmt: { type: 'string', enum: [...FORMATS], default: 'raw', description: 'raw bytes, lowercase hex or base64 text' },
-            key: { type: 'string', description: 'API key, when the x-api-key header cannot be sent' },
+            key: { type: 'string', description: 'API key, when the x-api-key header cannot be sent (refused when ALLOW_QUERY_KEY=0)' },
           },
         },
         response: {
@@ -88,9 +111,9 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
           ...Object.fromEntries(
             [
               [400, 'Bad or missing n, unknown fmt or unknown query parameter'],
-              [401, 'Missing or wrong API key'],
-              [429, 'Rate limit exceeded; see Retry-After'],
-              [503, 'Mode blocked: no bytes are served'],
+              [401, 'Missing or wrong API key, or a key in the query string while ALLOW_QUERY_KEY=0'],
+              [429, 'Rate limit exceeded (requests, bytes, or wrong keys from this address); see Retry-After'],
+              [503, 'Mode blocked, or too many bytes in flight (see Retry-After): no bytes are served'],
             ].map(([status, description]) => [
               status,
               { description, type: 'object', properties: { detail: { type: 'string' } }, required: ['detail'] },
@@ -99,23 +122,23 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
         },
       },
       validatorCompiler: documentedOnly,
-      onResponse: (request, _reply, next) => {
-        // The socket has taken its copy; ours is zeroed so no served byte outlives its answer in this process.
-        if (request.servedBytes !== null) wipeAnswer(request.servedBytes);
-        next();
-      },
     },
     (request, reply) => {
       const now = Date.now();
       const ipRefusal = limits.perIp(request.ip, now);
       if (ipRefusal !== null) return tooMany(reply, ipRefusal);
 
+      const failuresRefusal = limits.perIpAuthFailures(request.ip, now);
+      if (failuresRefusal !== null) return tooMany(reply, failuresRefusal);
+
       const query = request.query as Record<string, unknown>;
-      const keyId = presentedKeyId(keys, request.headers, query);
-      if (keyId === null) {
+      const presented = presentedKey(lookup, request.headers, query, allowQueryKey);
+      if (!presented.ok) {
+        limits.authFailed(request.ip, now);
         reply.code(401);
-        return INVALID_KEY;
+        return { detail: presented.detail };
       }
+      const keyId = presented.keyId;
       request.keyId = keyId;
 
       const parsed = parseRandomQuery(query, maxBytesPerRequest);
@@ -129,21 +152,27 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
       const keyRefusal = limits.perKey(keyId, n, now);
       if (keyRefusal !== null) return tooMany(reply, keyRefusal);
 
+      const cost = encodedLength(n, fmt);
+      const verdict = inFlight.reserve(keyId, cost);
+      if (verdict !== 'admit') return inFlightFull(reply, verdict);
+      // From here the answer's bytes and its place in flight are given back when the response closes, however.
+      const hold = holdUntilClosed(reply.raw, () => inFlight.release(keyId, cost));
+
       let draw: Draw | Promise<Draw>;
       try {
         draw = drawEntropy(supervisor, n, fmt);
       } catch (err) {
         return unavailable(reply, err);
       }
-      // Bytes already in the pool are answered synchronously; only a request that must wait for the core
-      // pays for a promise.
+      // Bytes already in the pool are answered synchronously; only a request that must wait (for the core, or
+      // for its large text to be encoded) pays for a promise.
       if (draw instanceof Promise) {
         return draw.then(
-          (ready) => answer(request, reply, n, ready),
+          (ready) => answer(reply, hold, n, fmt, ready),
           (err: unknown) => unavailable(reply, err),
         );
       }
-      return answer(request, reply, n, draw);
+      return answer(reply, hold, n, fmt, draw);
     },
   );
   done();

@@ -1,13 +1,13 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { CoreSupervisor } from '../core/supervisor.js';
 import { versionDocumentSchema } from '../../contracts/version-document.js';
-import { versionDocument, type BuildInfo, type VersionLimits } from './versionDocument.js';
+import { versionDocument, type BuildInfo, type Posture, type VersionLimits } from './versionDocument.js';
 
 export interface VersionRouteOptions {
   supervisor: CoreSupervisor;
   build: BuildInfo;
   limits: VersionLimits;
-  strictFips: boolean;
+  posture: Posture;
   startedAt: number;
 }
 
@@ -18,7 +18,7 @@ export const versionRoute: FastifyPluginCallback<VersionRouteOptions> = (app, op
     { schema: { summary: 'Identity, attestation state and core counters of this replica', tags: ['attestation'], response: { 200: versionDocumentSchema } } },
     (_request, reply) => {
       const uptimeS = (Date.now() - options.startedAt) / 1000;
-      reply.header('cache-control', 'no-store').send(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.strictFips, uptimeS));
+      reply.header('cache-control', 'no-store').send(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.posture, uptimeS));
     },
   );
   done();

@@ -25,8 +25,8 @@ describe('versionDocument', () => {
   const doc = versionDocument(
     snapshot,
     { version: '0.1.0', apiGit: 'def' },
-    { maxBytesPerRequest: 1_000_000, rateLimits: { keyRequestsPerS: 5, keyBytesPerS: 6, ipRequestsPerS: 7 } },
-    true,
+    { maxBytesPerRequest: 1_000_000, rateLimits: { keyRequestsPerS: 5, keyBytesPerS: 6, ipRequestsPerS: 7, ipAuthFailuresPerS: 8 } },
+    { strictFips: true, demo: false },
     12.9,
   );
 
@@ -43,10 +43,11 @@ describe('versionDocument', () => {
       sealed_core: '/tmp/r4-core-x/re4_dump',
       limits: {
         max_bytes_per_request: 1_000_000,
-        rate_limit: { requests_per_s_per_key: 5, bytes_per_s_per_key: 6, requests_per_s_per_ip: 7 },
+        rate_limit: { requests_per_s_per_key: 5, bytes_per_s_per_key: 6, requests_per_s_per_ip: 7, auth_failures_per_s_per_ip: 8 },
       },
       uptime_s: 12,
       strict_fips: true,
+      demo: false,
     });
   });
 
@@ -57,8 +58,9 @@ describe('versionDocument', () => {
   it('reports unknown counters as null before the core has spoken', () => {
     const silent = versionDocument({ ...snapshot, core: { ...snapshot.core, counters: null } }, { version: 'v', apiGit: 'g' }, {
       maxBytesPerRequest: 1,
-      rateLimits: { keyRequestsPerS: 0, keyBytesPerS: 0, ipRequestsPerS: 0 },
-    }, false, 0);
+      rateLimits: { keyRequestsPerS: 0, keyBytesPerS: 0, ipRequestsPerS: 0, ipAuthFailuresPerS: 0 },
+    }, { strictFips: false, demo: true }, 0);
+    expect(silent.demo).toBe(true);
     expect(silent.core.reseeds).toBeNull();
   });
 });

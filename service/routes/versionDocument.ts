@@ -12,8 +12,14 @@ export interface VersionLimits {
   rateLimits: RateLimits;
 }
 
+/** What this replica was told to tolerate: the OS generator in place of a failed core, short keys. */
+export interface Posture {
+  strictFips: boolean;
+  demo: boolean;
+}
+
 /** GET /version: what this replica is and what it is doing, for the operator's attestation and for people. */
-export function versionDocument(snapshot: AttestationSnapshot, build: BuildInfo, limits: VersionLimits, strictFips: boolean, uptimeS: number): VersionDocument {
+export function versionDocument(snapshot: AttestationSnapshot, build: BuildInfo, limits: VersionLimits, posture: Posture, uptimeS: number): VersionDocument {
   const { core } = snapshot;
   return {
     name: SERVICE_NAME,
@@ -30,7 +36,8 @@ export function versionDocument(snapshot: AttestationSnapshot, build: BuildInfo,
     mode: snapshot.mode,
     mode_reason: snapshot.reason,
     mode_changes: snapshot.modeChanges,
-    strict_fips: strictFips,
+    strict_fips: posture.strictFips,
+    demo: posture.demo,
     sealed_core: snapshot.sealedCore,
     limits: {
       max_bytes_per_request: limits.maxBytesPerRequest,
@@ -38,6 +45,7 @@ export function versionDocument(snapshot: AttestationSnapshot, build: BuildInfo,
         requests_per_s_per_key: limits.rateLimits.keyRequestsPerS,
         bytes_per_s_per_key: limits.rateLimits.keyBytesPerS,
         requests_per_s_per_ip: limits.rateLimits.ipRequestsPerS,
+        auth_failures_per_s_per_ip: limits.rateLimits.ipAuthFailuresPerS,
       },
     },
     uptime_s: Math.floor(uptimeS),

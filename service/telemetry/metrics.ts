@@ -6,7 +6,7 @@ import type { EntropySourceName } from '../core/entropy.js';
 import { MODES, type Mode } from '../../contracts/version-document.js';
 import type { AttestationSnapshot } from '../core/supervisor.js';
 
-export type LimitName = 'ip_requests' | 'key_requests' | 'key_bytes';
+export type LimitName = 'ip_requests' | 'ip_auth_failures' | 'key_requests' | 'key_bytes';
 
 export interface ServiceMetrics {
   requestFinished(route: string, status: number, seconds: number): void;

@@ -5,21 +5,18 @@ import { BatchedLogWriter } from './logWriter.js';
 import type { ServiceMetrics } from './metrics.js';
 
 const MAX_LOGGED_PARAMS = 10;
-const MAX_LOGGED_VALUE = 64;
+const MAX_LOGGED_NAME = 64;
 
 /**
- * The query as it may be logged: `key` redacted whatever its spelling on the wire (the parser has already
- * decoded `%6Bey=`), other values bounded. Only logged for refused requests, where it explains the refusal.
+ * What a refused request's log line says about its query: the names of its parameters, bounded, never a
+ * value. A value may be a key (`key=`, or a key pasted into the wrong parameter) or anything else a caller
+ * should not find in someone's logs; the names and the answer's detail explain the refusal well enough.
  */
-export function loggableQuery(query: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (typeof query !== 'object' || query === null) return out;
-  for (const [name, value] of Object.entries(query).slice(0, MAX_LOGGED_PARAMS)) {
-    const shownName = name.slice(0, MAX_LOGGED_VALUE);
-    if (name === 'key') out[shownName] = '[redacted]';
-    else out[shownName] = String(value).slice(0, MAX_LOGGED_VALUE);
-  }
-  return out;
+export function loggedParameterNames(query: unknown): string[] {
+  if (typeof query !== 'object' || query === null) return [];
+  return Object.keys(query)
+    .slice(0, MAX_LOGGED_PARAMS)
+    .map((name) => name.slice(0, MAX_LOGGED_NAME));
 }
 
 /** The length of the path: the URL without the query string, which may carry an API key. */
@@ -71,7 +68,7 @@ export function installRequestLog(app: FastifyInstance, log: Logger, metrics: Se
     n: encoded(',"n":'),
     fmt: encoded(',"fmt":'),
     mode: encoded(',"mode":'),
-    query: encoded(',"query":'),
+    queryParams: encoded(',"query_params":'),
     end: encoded(',"msg":"request"}\n'),
   };
   app.addHook('onResponse', (request, reply, done) => {
@@ -103,7 +100,7 @@ export function installRequestLog(app: FastifyInstance, log: Logger, metrics: Se
       // A request refused before the mode was consulted (a per-key limit) has no mode to log.
       const mode = reply.getHeader('x-r4-mode');
       if (typeof mode === 'string') line.raw(keys.mode).string(mode);
-      if (status >= 400 && status < 500) line.raw(keys.query).json(JSON.stringify(loggableQuery(request.query)));
+      if (status >= 400 && status < 500) line.raw(keys.queryParams).json(JSON.stringify(loggedParameterNames(request.query)));
       line.raw(keys.end);
       end();
     }

@@ -34,7 +34,7 @@ const pod = (name: string, container: Partial<V1Container>): V1Pod => ({
   metadata: { name },
   spec: {
     terminationGracePeriodSeconds: 5,
-    containers: [{ name: 'main', image: 'r4:local', env: [{ name: 'API_KEY', value: 'demo' }, { name: 'ALLOW_PLAIN_HTTP', value: '1' }], ...container }],
+    containers: [{ name: 'main', image: 'r4:local', env: [{ name: 'API_KEY', value: 'podman-kubelet-test-key-0123456789abcdef' }, { name: 'ALLOW_PLAIN_HTTP', value: '1' }], ...container }],
   },
 });
 

@@ -82,7 +82,7 @@ async function readyPods(clients: Clients, namespace: string, app: string, count
 const pidOf = (pod: V1Pod) => Number(/^local-process:\/\/(\d+)$/.exec(pod.status?.containerStatuses?.[0]?.containerID ?? '')?.[1]);
 
 local.test('a Deployment of the real entropy service becomes Ready and serves /random through its pod IP', async ({ clients, namespace }) => {
-  await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'api-key' }, stringData: { key: 'cluster-test-key' } } });
+  await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'api-key' }, stringData: { key: 'cluster-test-key-0123456789abcdef0123456789' } } });
   await clients.apps.createNamespacedDeployment({
     namespace,
     body: deployment('entropy', 'r4:local', 1, {
@@ -118,7 +118,7 @@ local.test('a Deployment of the real entropy service becomes Ready and serves /r
 
   const health = await get(`http://${podIP}:8080/health`);
   expect(health.status).toBe(200);
-  const random = await get(`http://${podIP}:8080/random?n=32&fmt=hex`, { 'x-api-key': 'cluster-test-key' });
+  const random = await get(`http://${podIP}:8080/random?n=32&fmt=hex`, { 'x-api-key': 'cluster-test-key-0123456789abcdef0123456789' });
   expect(random.status).toBe(200);
   expect(random.body.trim()).toMatch(/^[0-9a-f]{64}$/);
 });

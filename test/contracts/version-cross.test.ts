@@ -14,7 +14,9 @@ afterAll(() => closeAgent());
 const releaseSha = () => sha256File(RELEASE_CORE);
 
 test.each([
-  { mode: 'sealed', env: () => ({}), expect: { integrity: 'verified', selftest: 'pass', mode: 'sealed' }, reason: 'Attested', signed: true },
+  { mode: 'sealed', env: () => ({}), expect: { integrity: 'verified', selftest: 'pass', mode: 'sealed', demo: false }, reason: 'Attested', signed: true },
+  // Demo mode takes short keys: sealed and signed, yet never attested.
+  { mode: 'demo (R4_DEMO=1)', env: () => ({ R4_DEMO: '1', API_KEY: 'demo' }), expect: { mode: 'sealed', demo: true }, reason: 'DemoMode', signed: true },
   {
     mode: 'fallback (self-test failed, STRICT_FIPS=0)',
     env: (dir: string) => ({ R4_CORE_PATH: TEST_HOOKS_CORE, R4_MANIFEST_PATH: manifestFor(TEST_HOOKS_CORE, dir), R4_TEST_FAULT: 'kat-corrupt', STRICT_FIPS: '0' }),

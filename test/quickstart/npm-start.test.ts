@@ -1,6 +1,7 @@
 // The README's first command, as a user runs it: `npm start` with the machine's own npm (Node 20 here,
 // end of life) brings up the service on r4's pinned Node 24, says so once on stderr, serves bytes with
-// the key "demo", and a SIGTERM to it leaves nothing running.
+// the key "demo" in demo mode (said in its banner and in /version, fail-closed STRICT_FIPS kept), and a
+// SIGTERM to it leaves nothing running.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ const userPath = (process.env.PATH ?? '').split(':').filter((dir) => !dir.includ
 test('npm start serves on Node 24 whatever the machine\'s node is, and stops cleanly', async () => {
   const port = await freeLoopbackPort();
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: userPath, PORT: String(port), API_HOST: '127.0.0.1' };
-  for (const name of ['R4_NODE_SAID', 'API_KEY', 'API_KEYS_FILE', 'npm_config_prefix']) delete env[name];
+  for (const name of ['R4_NODE_SAID', 'API_KEY', 'API_KEYS_FILE', 'R4_DEMO', 'STRICT_FIPS', 'npm_config_prefix']) delete env[name];
   const npm = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -40,6 +41,8 @@ test('npm start serves on Node 24 whatever the machine\'s node is, and stops cle
     const answer = await fetch(`http://127.0.0.1:${port}/random?n=32&fmt=hex`, { headers: { 'x-api-key': 'demo' } });
     expect(answer.status).toBe(200);
     expect(await answer.text()).toMatch(/^[0-9a-f]{64}$/);
+    expect(stderr).toContain('DEMO MODE (R4_DEMO=1): API key: demo');
+    expect(await (await fetch(`http://127.0.0.1:${port}/version`)).json()).toMatchObject({ demo: true, strict_fips: true, mode: 'sealed' });
 
     process.kill(-(npm.pid as number), 'SIGTERM');
     await exited;

@@ -5,7 +5,7 @@ import { closeAgent, get, KEY, startTestService, type TestService } from './harn
 describe('fuzzing GET /random query strings', () => {
   let t: TestService;
   beforeAll(async () => {
-    t = await startTestService({ RATE_LIMIT_RPS: '0', RATE_LIMIT_IP_RPS: '0', RATE_LIMIT_BYTES_PER_S: '0', MAX_BYTES_PER_REQUEST: '4096' });
+    t = await startTestService({ RATE_LIMIT_RPS: '0', RATE_LIMIT_IP_RPS: '0', RATE_LIMIT_IP_AUTH_FAILURES_PER_S: '0', RATE_LIMIT_BYTES_PER_S: '0', MAX_BYTES_PER_REQUEST: '4096' });
   });
   afterAll(async () => {
     await t.stop();

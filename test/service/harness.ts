@@ -12,7 +12,7 @@ export const ROOT = packageRoot();
 export const RELEASE_CORE = join(ROOT, 'native', 'build', 're4_dump');
 export const RELEASE_MANIFEST = join(ROOT, 'native', 'build', 'manifest.json');
 export const TEST_HOOKS_CORE = join(ROOT, 'native', 'build', 'test-hooks', 're4_dump');
-export const KEY = 'test-key-0123456789';
+export const KEY = 'test-key-0123456789abcdef0123456789';
 
 export interface TestService {
   service: RunningService;

@@ -49,7 +49,7 @@ async function started(env: Record<string, string>): Promise<Started> {
 
 describe('node dist/service/main.js', () => {
   it('refuses a bad configuration with one clear message and exit code 2', async () => {
-    const run = runMain({ API_KEY: 'k', PORT: 'eighty', STRICT_FIPS: 'maybe' });
+    const run = runMain({ API_KEY: KEY, PORT: 'eighty', STRICT_FIPS: 'maybe' });
     expect(await run.exit).toBe(2);
     const lines = run.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);

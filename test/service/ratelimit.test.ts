@@ -40,12 +40,13 @@ describe('rate limits', () => {
 
   it('limit each key separately', async () => {
     const scratch = scratchDir('two-keys');
-    writeFileSync(join(scratch.dir, 'keys'), 'key-one\nkey-two\n');
+    const [one, two] = ['key-one-0123456789abcdef0123456789', 'key-two-0123456789abcdef0123456789'];
+    writeFileSync(join(scratch.dir, 'keys'), `${one}\n${two}\n`);
     const t = await startTestService({ API_KEY: '', API_KEYS_FILE: join(scratch.dir, 'keys'), RATE_LIMIT_RPS: '2' });
     try {
-      for (const key of ['key-one', 'key-one']) expect((await get(`${t.url}/random?n=1`, { 'x-api-key': key })).status).toBe(200);
-      expect((await get(`${t.url}/random?n=1`, { 'x-api-key': 'key-one' })).status).toBe(429);
-      expect((await get(`${t.url}/random?n=1`, { 'x-api-key': 'key-two' })).status).toBe(200);
+      for (const key of [one, one]) expect((await get(`${t.url}/random?n=1`, { 'x-api-key': key })).status).toBe(200);
+      expect((await get(`${t.url}/random?n=1`, { 'x-api-key': one })).status).toBe(429);
+      expect((await get(`${t.url}/random?n=1`, { 'x-api-key': two })).status).toBe(200);
     } finally {
       await t.stop();
       scratch.remove();

@@ -65,6 +65,7 @@ describe('the entropy workload construct', () => {
       PORT: '8080',
       API_KEYS_FILE: '/etc/r4/keys/api-keys',
       STRICT_FIPS: '1',
+      ALLOW_QUERY_KEY: '0',
       R4_EXPECTED_CORE_SHA256: 'a'.repeat(64),
       TLS_CERT_FILE: '/etc/r4/tls/tls.crt',
       TLS_KEY_FILE: '/etc/r4/tls/tls.key',

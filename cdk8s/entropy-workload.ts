@@ -1,7 +1,7 @@
 // The children of one EntropyAppliance — a Deployment, a Service and a PodDisruptionBudget — defined
 // once as a cdk8s construct. The operator synthesizes it in-process; `npm run synth` prints the same.
 // The Service has no selector: the operator lists its endpoints itself, attested pods only.
-import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ATTESTED_CONDITION, selectorLabels, workloadLabels } from '../api/v1alpha1/labels.js';
@@ -12,6 +12,8 @@ export const CONTAINER_NAME = 'entropy';
 export const CONTAINER_PORT = 8080;
 const KEYS_DIR = '/etc/r4/keys';
 const TLS_DIR = '/etc/r4/tls';
+/** The size limit of the pods' /tmp (an emptyDir): the sealed copy of the core (about 4 MiB) and room to spare. */
+export const TMP_SIZE_LIMIT_MIB = 32;
 /** The non-root user the image runs as (Dockerfile). */
 const RUN_AS = 65532;
 
@@ -22,6 +24,7 @@ function serviceEnv(spec: ResolvedSpec): ServiceEnv {
     PORT: String(CONTAINER_PORT),
     API_KEYS_FILE: `${KEYS_DIR}/${spec.apiKeySecret.key}`,
     STRICT_FIPS: spec.strictFips ? '1' : '0',
+    ALLOW_QUERY_KEY: spec.auth.allowQueryKey ? '1' : '0',
     R4_EXPECTED_CORE_SHA256: spec.expectedCoreSha256,
     ...(spec.tls.enabled ? { TLS_CERT_FILE: `${TLS_DIR}/tls.crt`, TLS_KEY_FILE: `${TLS_DIR}/tls.key` } : { ALLOW_PLAIN_HTTP: '1' }),
   };
@@ -45,7 +48,8 @@ export class EntropyWorkload extends Construct {
     const keys = kplus.Volume.fromSecret(this, 'keys', kplus.Secret.fromSecretName(this, 'secret', spec.apiKeySecret.name), {
       name: 'api-keys',
     });
-    const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp');
+    // Bounded, so a pod cannot fill its node's disk through /tmp (the service keeps only its sealed core there).
+    const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(TMP_SIZE_LIMIT_MIB) });
     const tls = spec.tls.enabled ? kplus.Volume.fromSecret(this, 'tls', kplus.Secret.fromSecretName(this, 'tls-secret', spec.tls.secretName), { name: 'tls' }) : undefined;
     const scheme = spec.tls.enabled ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
 

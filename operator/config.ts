@@ -1,7 +1,7 @@
 // The operator's configuration, read once from the environment and validated; a bad value stops the
 // start with one message that names every problem.
 import { hostname } from 'node:os';
-import { DIGEST_PATTERN } from '../api/v1alpha1/image.js';
+import { DIGEST_PATTERN, parseImageReference } from '../api/v1alpha1/image.js';
 import { SHA256_HEX } from '../contracts/sha256.js';
 import type { Level } from './log.js';
 
@@ -12,8 +12,13 @@ export interface OperatorConfig {
   defaultCoreSha256: string;
   /** Where the operator keeps its certificate authority (the Secret r4-operator-ca). */
   operatorNamespace: string;
-  /** Empty: every namespace. */
-  watchNamespace: string;
+  /** The namespaces whose appliances are reconciled (WATCH_NAMESPACE, comma-separated); empty: every namespace. */
+  watchNamespaces: string[];
+  /**
+   * Repositories an appliance's spec.image may name (R4_ALLOWED_IMAGE_REPOSITORIES, comma-separated; an entry
+   * "<prefix>/*" allows everything under it). Unset: the repository of the default image only.
+   */
+  allowedImageRepositories: string[];
   leaseNamespace: string;
   leaseName: string;
   identity: string;
@@ -27,6 +32,8 @@ export interface OperatorConfig {
 }
 
 const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
+/** A namespace name (RFC 1123 label). */
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
   const problems: string[] = [];
@@ -53,12 +60,26 @@ export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
   const leaderElection = text('LEADER_ELECTION', 'true');
   if (leaderElection !== 'true' && leaderElection !== 'false') problems.push('LEADER_ELECTION must be true or false');
 
+  const list = (name: string) => (env[name] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const watchNamespaces = list('WATCH_NAMESPACE');
+  for (const ns of watchNamespaces) if (!NAMESPACE.test(ns)) problems.push(`WATCH_NAMESPACE: "${ns}" is not a namespace name`);
+  const defaultImage = text('R4_DEFAULT_IMAGE');
+  const allowedImageRepositories = list('R4_ALLOWED_IMAGE_REPOSITORIES');
+  for (const entry of allowedImageRepositories) {
+    const repository = entry.endsWith('/*') ? entry.slice(0, -2) : entry;
+    if (repository === '' || /\s/.test(repository) || parseImageReference(repository).repository !== repository) {
+      problems.push(`R4_ALLOWED_IMAGE_REPOSITORIES: "${entry}" is not a repository (registry/path/name, or <prefix>/*; no tag or digest)`);
+    }
+  }
+  if (allowedImageRepositories.length === 0 && defaultImage) allowedImageRepositories.push(parseImageReference(defaultImage).repository);
+
   const config: OperatorConfig = {
-    defaultImage: text('R4_DEFAULT_IMAGE'),
+    defaultImage,
     defaultImageDigest,
     defaultCoreSha256,
     operatorNamespace: text('POD_NAMESPACE', env.LEASE_NAMESPACE || 'default'),
-    watchNamespace: env.WATCH_NAMESPACE ?? '',
+    watchNamespaces,
+    allowedImageRepositories,
     leaseNamespace: text('LEASE_NAMESPACE', env.POD_NAMESPACE || 'default'),
     leaseName: text('LEASE_NAME', 'r4-operator'),
     identity: text('POD_NAME', `${hostname()}-${process.pid}`),

@@ -8,6 +8,7 @@ import {
   CustomObjectsApi,
   DiscoveryV1Api,
   KubernetesObjectApi,
+  NetworkingV1Api,
   PolicyV1Api,
   type KubeConfig,
   type KubernetesListObject,
@@ -25,12 +26,16 @@ import { key, ownerApplianceKey, Reconciler } from './appliance/reconciler.js';
 import { EventRecorder } from './cordon/events.js';
 import { describeError, type Logger } from './log.js';
 import { ResilientInformer, type ChangeKind } from './manager/informer.js';
+import { ALL_NAMESPACES, InformerSet } from './manager/informer-set.js';
 import { WorkQueue } from './manager/work-queue.js';
 import type { ApplianceCounts, OperatorMetrics } from './telemetry/metrics.js';
 import { loadOperatorCa, type OperatorCa } from './tls/operator-ca.js';
 
 export interface ControllerOptions {
-  watchNamespace: string;
+  /** The namespaces whose appliances are reconciled; empty: every namespace. */
+  watchNamespaces: readonly string[];
+  /** Repositories an appliance's spec.image may name. */
+  allowedImageRepositories: readonly string[];
   /** Where the operator's CA Secret lives. */
   operatorNamespace: string;
   defaults: OperatorDefaults;
@@ -40,9 +45,9 @@ export interface ControllerOptions {
 }
 
 export class Controller {
-  private readonly appliances: ResilientInformer<EntropyAppliance & KubernetesObject>;
-  private readonly children: Map<string, ResilientInformer<KubernetesObject>>;
-  private readonly pods: ResilientInformer<V1Pod>;
+  private readonly appliances: InformerSet<EntropyAppliance & KubernetesObject>;
+  private readonly children: Map<string, InformerSet<KubernetesObject>>;
+  private readonly pods: InformerSet<V1Pod>;
   private readonly queue: WorkQueue;
   private readonly attestor: Attestor;
   private readonly reconciler: Reconciler;
@@ -54,65 +59,80 @@ export class Controller {
   private ca: OperatorCa | undefined;
 
   constructor(kubeConfig: KubeConfig, private readonly options: ControllerOptions) {
-    const { watchNamespace: ns, log } = options;
+    const { log } = options;
+    const namespaces = options.watchNamespaces.length > 0 ? options.watchNamespaces : [ALL_NAMESPACES];
     const core = kubeConfig.makeApiClient(CoreV1Api);
     this.core = core;
     const apps = kubeConfig.makeApiClient(AppsV1Api);
     const policy = kubeConfig.makeApiClient(PolicyV1Api);
     const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
+    const networking = kubeConfig.makeApiClient(NetworkingV1Api);
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    const scoped = (group: string, resource: string) => `${group}${ns ? `/namespaces/${ns}` : ''}/${resource}`;
+    const scoped = (ns: string, group: string, resource: string) => `${group}${ns ? `/namespaces/${ns}` : ''}/${resource}`;
     const asList = <T extends KubernetesObject>(p: Promise<unknown>) => p as Promise<KubernetesListObject<T>>;
     const labelSelector = MANAGED_SELECTOR;
 
-    this.appliances = new ResilientInformer<EntropyAppliance & KubernetesObject>(
-      kubeConfig,
-      {
-        name: PLURAL,
-        path: scoped(`/apis/${GROUP}/${VERSION}`, PLURAL),
-        list: () =>
-          asList(
-            ns
-              ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-              : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
-          ),
-      },
-      (kind, a) => this.applianceChanged(kind, a),
-      log,
+    this.appliances = new InformerSet(namespaces, (ns) =>
+      new ResilientInformer<EntropyAppliance & KubernetesObject>(
+        kubeConfig,
+        {
+          name: PLURAL,
+          path: scoped(ns, `/apis/${GROUP}/${VERSION}`, PLURAL),
+          list: () =>
+            asList(
+              ns
+                ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
+                : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
+            ),
+        },
+        (kind, a) => this.applianceChanged(kind, a),
+        log,
+      ),
     );
     // What the operator made (or, for ReplicaSets, its Deployments made): each change reconciles its appliance.
     const onChild = (_kind: ChangeKind, o: KubernetesObject) => {
       const k = ownerApplianceKey(o);
       if (k) this.queue.add(k);
     };
-    const managed = (kind: string, group: string, resource: string, list: () => Promise<unknown>) =>
-      [kind, new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scoped(group, resource), labelSelector, list: () => asList(list()) }, onChild, log)] as const;
-    this.children = new Map<string, ResilientInformer<KubernetesObject>>([
-      managed('Deployment', '/apis/apps/v1', 'deployments', () =>
+    const managed = (kind: string, group: string, resource: string, list: (ns: string) => Promise<unknown>) =>
+      [
+        kind,
+        new InformerSet(
+          namespaces,
+          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scoped(ns, group, resource), labelSelector, list: () => asList(list(ns)) }, onChild, log),
+        ),
+      ] as const;
+    this.children = new Map<string, InformerSet<KubernetesObject>>([
+      managed('Deployment', '/apis/apps/v1', 'deployments', (ns) =>
         ns ? apps.listNamespacedDeployment({ namespace: ns, labelSelector }) : apps.listDeploymentForAllNamespaces({ labelSelector }),
       ),
-      managed('ReplicaSet', '/apis/apps/v1', 'replicasets', () =>
+      managed('ReplicaSet', '/apis/apps/v1', 'replicasets', (ns) =>
         ns ? apps.listNamespacedReplicaSet({ namespace: ns, labelSelector }) : apps.listReplicaSetForAllNamespaces({ labelSelector }),
       ),
-      managed('Service', '/api/v1', 'services', () => (ns ? core.listNamespacedService({ namespace: ns, labelSelector }) : core.listServiceForAllNamespaces({ labelSelector }))),
-      managed('EndpointSlice', '/apis/discovery.k8s.io/v1', 'endpointslices', () =>
+      managed('Service', '/api/v1', 'services', (ns) => (ns ? core.listNamespacedService({ namespace: ns, labelSelector }) : core.listServiceForAllNamespaces({ labelSelector }))),
+      managed('EndpointSlice', '/apis/discovery.k8s.io/v1', 'endpointslices', (ns) =>
         ns ? discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector }) : discovery.listEndpointSliceForAllNamespaces({ labelSelector }),
       ),
-      managed('ConfigMap', '/api/v1', 'configmaps', () => (ns ? core.listNamespacedConfigMap({ namespace: ns, labelSelector }) : core.listConfigMapForAllNamespaces({ labelSelector }))),
-      managed('PodDisruptionBudget', '/apis/policy/v1', 'poddisruptionbudgets', () =>
+      managed('ConfigMap', '/api/v1', 'configmaps', (ns) => (ns ? core.listNamespacedConfigMap({ namespace: ns, labelSelector }) : core.listConfigMapForAllNamespaces({ labelSelector }))),
+      managed('PodDisruptionBudget', '/apis/policy/v1', 'poddisruptionbudgets', (ns) =>
         ns ? policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector }) : policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector }),
       ),
+      managed('NetworkPolicy', '/apis/networking.k8s.io/v1', 'networkpolicies', (ns) =>
+        ns ? networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector }) : networking.listNetworkPolicyForAllNamespaces({ labelSelector }),
+      ),
     ]);
-    this.pods = new ResilientInformer<V1Pod>(
-      kubeConfig,
-      {
-        name: 'pods',
-        path: scoped('/api/v1', 'pods'),
-        labelSelector: APPLIANCE_LABEL,
-        list: () => asList(ns ? core.listNamespacedPod({ namespace: ns, labelSelector: APPLIANCE_LABEL }) : core.listPodForAllNamespaces({ labelSelector: APPLIANCE_LABEL })),
-      },
-      (kind, pod) => this.podChanged(kind, pod),
-      log,
+    this.pods = new InformerSet(namespaces, (ns) =>
+      new ResilientInformer<V1Pod>(
+        kubeConfig,
+        {
+          name: 'pods',
+          path: scoped(ns, '/api/v1', 'pods'),
+          labelSelector: APPLIANCE_LABEL,
+          list: () => asList(ns ? core.listNamespacedPod({ namespace: ns, labelSelector: APPLIANCE_LABEL }) : core.listPodForAllNamespaces({ labelSelector: APPLIANCE_LABEL })),
+        },
+        (kind, pod) => this.podChanged(kind, pod),
+        log,
+      ),
     );
 
     this.events = new EventRecorder(core, log);
@@ -140,6 +160,8 @@ export class Controller {
       attestor: this.attestor,
       events,
       defaults: options.defaults,
+      allowedImageRepositories: options.allowedImageRepositories,
+      operatorNamespace: options.operatorNamespace,
       issuer: {
         caPem: () => this.operatorCa().caPem,
         issue: (dnsNames, now) => this.operatorCa().issue(dnsNames, now),
@@ -173,7 +195,7 @@ export class Controller {
   async start(): Promise<void> {
     this.ca = await loadOperatorCa(this.core, this.options.operatorNamespace, this.options.log);
     await Promise.all([this.appliances.start(), this.pods.start(), ...[...this.children.values()].map((i) => i.start())]);
-    this.options.log.info('controller started', { namespace: this.options.watchNamespace || '(all)' });
+    this.options.log.info('controller started', { namespaces: this.options.watchNamespaces.join(',') || '(all)' });
   }
 
   async stop(): Promise<void> {

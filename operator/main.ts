@@ -40,7 +40,15 @@ async function main(config: OperatorConfig): Promise<void> {
   const defaults = { image: config.defaultImage, imageDigest: config.defaultImageDigest, coreSha256: config.defaultCoreSha256 };
 
   async function startController(): Promise<void> {
-    const c = new Controller(kubeConfig, { watchNamespace: config.watchNamespace, operatorNamespace: config.operatorNamespace, defaults, probeConcurrency: config.probeConcurrency, log, metrics });
+    const c = new Controller(kubeConfig, {
+      watchNamespaces: config.watchNamespaces,
+      allowedImageRepositories: config.allowedImageRepositories,
+      operatorNamespace: config.operatorNamespace,
+      defaults,
+      probeConcurrency: config.probeConcurrency,
+      log,
+      metrics,
+    });
     controller = c;
     await c.start();
   }

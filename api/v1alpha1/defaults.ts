@@ -6,6 +6,9 @@ export const SPEC_DEFAULTS = {
   replicas: 2,
   strictFips: true,
   apiKeySecretKey: 'api-keys',
+  // Keys in URLs end up in access logs, shell histories and Referer headers: an appliance takes them from
+  // the x-api-key header only, unless its owner says otherwise.
+  auth: { allowQueryKey: false },
   attestation: { intervalSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, evictCordoned: false },
   service: { port: 8080, type: 'ClusterIP' },
   tls: { enabled: true },

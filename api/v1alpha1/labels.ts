@@ -16,12 +16,18 @@ export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 /** The EndpointSlices the operator writes for an appliance's Service (only attested pods are in them). */
 export const ENDPOINTSLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-/** On Secrets that hold an appliance's TLS certificate. */
+/** On Secrets that hold an appliance's TLS certificate: "true". Only such Secrets (or cert-manager's) may be served from. */
 export const TLS_SECRET_LABEL = 'r4.dev/tls';
+/** On Secrets an appliance may take its API keys from: "true". Any other Secret is refused, so an appliance cannot mount one. */
+export const API_KEYS_SECRET_LABEL = 'r4.dev/api-keys';
+/** On Secrets cert-manager writes: the Certificate they belong to. Such a Secret may be served from. */
+export const CERT_MANAGER_CERTIFICATE_ANNOTATION = 'cert-manager.io/certificate-name';
+/** The label every namespace carries with its own name (NetworkPolicy selects namespaces by it). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** The names an appliance's objects get, fixed so users and clients can rely on them. */
 export const applianceNames = (applianceName: string) => ({
-  /** The Deployment, Service and PodDisruptionBudget. */
+  /** The Deployment, Service, PodDisruptionBudget and NetworkPolicy. */
   workload: applianceName,
   endpointSlice: `${applianceName}-attested`,
   /** The certificate the operator issues when spec.tls.secretName is not given. */

@@ -2,7 +2,7 @@
 import { DEFAULT_RESOURCES, SPEC_DEFAULTS } from './defaults.js';
 import { pinImage } from './image.js';
 import { applianceNames } from './labels.js';
-import type { EntropyAppliance, ResourceQuantities, ServiceType, Toleration } from './types.js';
+import type { ApplianceClient, EntropyAppliance, ResourceQuantities, ServiceType, Toleration } from './types.js';
 
 /** What the operator was configured with (the chart sets these from the images it deploys). */
 export interface OperatorDefaults {
@@ -22,6 +22,7 @@ export interface ResolvedSpec {
   expectedCoreSha256: string;
   strictFips: boolean;
   apiKeySecret: { name: string; key: string };
+  auth: { allowQueryKey: boolean };
   limits: { maxBytesPerRequest?: number; requestsPerSecond?: number; bytesPerSecond?: number };
   attestation: { intervalSeconds: number; timeoutSeconds: number; failureThreshold: number; evictCordoned: boolean };
   service: { port: number; type: ServiceType };
@@ -30,6 +31,8 @@ export interface ResolvedSpec {
   resources: ResourceQuantities;
   nodeSelector: Record<string, string>;
   tolerations: Toleration[];
+  /** Who may connect besides the operator (NetworkPolicy peers). */
+  clients: ApplianceClient[];
 }
 
 /**
@@ -50,6 +53,7 @@ export function resolveSpec(appliance: EntropyAppliance, defaults: OperatorDefau
     expectedCoreSha256: s.expectedCoreSha256 ?? defaults.coreSha256,
     strictFips: s.strictFips ?? D.strictFips,
     apiKeySecret: { name: s.apiKeySecretRef.name, key: s.apiKeySecretRef.key ?? D.apiKeySecretKey },
+    auth: { allowQueryKey: s.auth?.allowQueryKey ?? D.auth.allowQueryKey },
     limits: { ...s.limits },
     attestation: {
       intervalSeconds: s.attestation?.intervalSeconds ?? D.attestation.intervalSeconds,
@@ -64,5 +68,6 @@ export function resolveSpec(appliance: EntropyAppliance, defaults: OperatorDefau
     resources: s.resources ?? structuredClone(DEFAULT_RESOURCES) as ResourceQuantities,
     nodeSelector: s.nodeSelector ?? {},
     tolerations: s.tolerations ?? [],
+    clients: s.clients ?? [],
   };
 }

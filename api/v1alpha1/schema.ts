@@ -15,6 +15,22 @@ const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z
 const QUANTITY_PATTERN = '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 const quantities = map(intOrString({ pattern: QUANTITY_PATTERN }));
 
+/** A metav1.LabelSelector, as a NetworkPolicy peer carries it. */
+const labelSelector = (description: string) =>
+  object(
+    {
+      matchLabels: map(string({ maxLength: 63 })),
+      matchExpressions: array(
+        object(
+          { key: string({ minLength: 1, maxLength: 316 }), operator: oneOf(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: array(string({ maxLength: 63 }), { maxItems: 64 }) },
+          { required: ['key', 'operator'] },
+        ),
+        { maxItems: 16 },
+      ),
+    },
+    { description },
+  );
+
 export const specSchema = object(
   {
     replicas: integer({ format: 'int32', minimum: 1, maximum: 100, default: D.replicas, description: 'Number of entropy pods.' }),
@@ -38,6 +54,16 @@ export const specSchema = object(
         key: string({ minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$', default: D.apiKeySecretKey }),
       },
       { required: ['name'], description: 'Secret holding the API keys (one per line), mounted as a file so keys rotate without restarts.' },
+    ),
+    auth: object(
+      {
+        allowQueryKey: boolean({
+          default: D.auth.allowQueryKey,
+          description:
+            'Accept the API key in the query string (`/random?key=`, as the original r4 API documents) besides the x-api-key header. Off by default: keys in URLs reach access logs and shell histories.',
+        }),
+      },
+      { default: {} },
     ),
     limits: object({
       maxBytesPerRequest: integer({ minimum: 1, maximum: 16777216, description: 'Largest n a /random request may ask for.' }),
@@ -93,6 +119,20 @@ export const specSchema = object(
         }),
       },
       { default: {} },
+    ),
+    clients: array(
+      object(
+        {
+          namespaceSelector: labelSelector('Namespaces whose pods may connect ({} selects every namespace). Without it: the appliance\'s own namespace.'),
+          podSelector: labelSelector('Pods that may connect, within the selected namespaces. Without it: every pod of those namespaces.'),
+        },
+        { validations: [{ rule: 'has(self.namespaceSelector) || has(self.podSelector)', message: 'a client needs a namespaceSelector, a podSelector or both' }] },
+      ),
+      {
+        maxItems: 32,
+        description:
+          "Who may connect to the entropy pods (NetworkPolicy peers); the operator's namespace always may (it attests them). Empty: nobody else.",
+      },
     ),
     nodeSelector: map(string()),
     tolerations: array(

@@ -9,6 +9,8 @@ export type ConditionEntry = Infer<typeof conditionSchema>;
 export type Toleration = NonNullable<EntropyApplianceSpec['tolerations']>[number];
 export type ResourceQuantities = NonNullable<EntropyApplianceSpec['resources']>;
 export type ServiceType = NonNullable<NonNullable<EntropyApplianceSpec['service']>['type']>;
+/** One NetworkPolicy peer that may connect to the appliance's pods. */
+export type ApplianceClient = NonNullable<EntropyApplianceSpec['clients']>[number];
 
 /** The object metadata the operator reads (a subset of ObjectMeta). */
 export interface ApplianceMetadata {

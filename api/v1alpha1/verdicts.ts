@@ -13,6 +13,8 @@ export const ATTESTATION_REASONS = [
   'SelfTestFailed',
   'SelfTestDegraded',
   'NotSealed',
+  /** The pod runs in demo mode (R4_DEMO=1): it accepts short API keys, which no appliance should serve with. */
+  'DemoMode',
   'MalformedResponse',
   'Unreachable',
   /** The kubelet reports an image digest other than the one in force. */

@@ -1,8 +1,10 @@
 // The doing half of a reconcile: performs a Plan against the API server, in the order that keeps traffic
 // safe — the certificate first (pods mount it), the pods' gates and labels, then the children (among them
-// the EndpointSlice, so a pod is shown attested before it is listed), an eviction, the status. Any failed
+// the EndpointSlice, so a pod is shown attested before it is listed), an eviction, the status. A child is
+// applied only over nothing or over its own earlier self, never over another's object of its name. Any failed
 // call throws, and the work queue retries the whole reconcile from fresh state.
 import {
+  loadYaml,
   PatchStrategy,
   setHeaderOptions,
   type CoreV1Api,
@@ -17,7 +19,9 @@ import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import { evict } from '../cordon/eviction.js';
 import type { EventRecorder } from '../cordon/events.js';
 import type { Logger } from '../log.js';
-import { tlsSecret } from './children.js';
+import type { ChildConflict } from './admission.js';
+import { tlsSecret, type OwnedObject } from './children.js';
+import { ownership } from './ownership.js';
 import { EVICTION_SPACING_MS, type Plan } from './plan.js';
 
 /** The operator's name in managedFields. */
@@ -42,16 +46,25 @@ export interface ActResult {
   /** Whether the children were applied (the reconciler remembers when). */
   applied: boolean;
   requeueAfter: number;
+  /** Children not applied because an object of their name is not this appliance's. */
+  conflicts: ChildConflict[];
 }
 
 export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; spec: ResolvedSpec }, plan: Plan): Promise<ActResult> {
   const { namespace, name } = target.spec;
+  const conflicts: ChildConflict[] = [];
+  const applyOwned = async (child: OwnedObject): Promise<boolean> => {
+    const conflict = await applyIfOwned(deps.objects, child, target.appliance.metadata.uid);
+    if (conflict) conflicts.push(conflict);
+    return conflict === undefined;
+  };
   if (plan.certificate) {
     const dnsNames = serviceDnsNames(name, namespace);
     const issued = await deps.issuer.issue(dnsNames, new Date());
     const secret = tlsSecret(target.appliance, target.spec, { ...issued, caPem: deps.issuer.caPem() });
-    await deps.objects.patch(secret as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-    deps.events.forAppliance({ name, namespace }, { reason: 'CertificateIssued', type: 'Normal', message: `issued a certificate for ${dnsNames.join(', ')}: ${plan.certificate.reason}` });
+    if (await applyOwned(secret)) {
+      deps.events.forAppliance({ name, namespace }, { reason: 'CertificateIssued', type: 'Normal', message: `issued a certificate for ${dnsNames.join(', ')}: ${plan.certificate.reason}` });
+    }
   }
   await Promise.all(
     plan.podPatches.map(async ({ pod, condition, label }) => {
@@ -70,8 +83,7 @@ export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; 
     }),
   );
   for (const child of plan.apply) {
-    await deps.objects.patch(child as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-    deps.log.debug('applied', { appliance: `${namespace}/${name}`, kind: child.kind, name: child.metadata.name });
+    if (await applyOwned(child)) deps.log.debug('applied', { appliance: `${namespace}/${name}`, kind: child.kind, name: child.metadata.name });
   }
 
   let requeueAfter = plan.requeueAfter;
@@ -91,5 +103,26 @@ export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; 
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
   }
-  return { applied: plan.apply.length > 0, requeueAfter };
+  return { applied: plan.apply.length > 0, requeueAfter, conflicts };
+}
+
+/**
+ * Applies a child (server-side, forced: the operator's rendering wins over edits) only when the object of
+ * its name is absent or already this appliance's. Another's object is left alone and reported: forcing
+ * would take it over, and the owner reference would have it deleted with the appliance.
+ */
+async function applyIfOwned(objects: KubernetesObjectApi, child: OwnedObject, applianceUid: string | undefined): Promise<ChildConflict | undefined> {
+  const { apiVersion, kind, metadata } = child;
+  let live: KubernetesObject | undefined;
+  try {
+    live = await objects.read({ apiVersion, kind, metadata: { name: metadata.name, namespace: metadata.namespace as string } });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 404) throw error;
+  }
+  if (ownership(live, applianceUid) === 'foreign') return { kind, name: metadata.name };
+  // The client serializes by its model, whose names differ from the API's in places (a NetworkPolicy's
+  // `from` is `_from`): read the plain object into the model first, or such a field is silently dropped.
+  const body = loadYaml<KubernetesObject>(JSON.stringify(child));
+  await objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  return undefined;
 }

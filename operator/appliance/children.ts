@@ -1,5 +1,5 @@
-// The objects an appliance owns, ready to apply: the synthesized workload, the EndpointSlice that lists
-// its attested pods, the CA bundle for its clients and the certificate Secret the operator issues — each
+// The objects an appliance owns, ready to apply: the synthesized workload, the NetworkPolicy that admits
+// only its clients, the EndpointSlice that lists its attested pods, the CA bundle for its clients and the certificate Secret the operator issues — each
 // with an owner reference (so deleting the appliance garbage-collects them) and a hash of what was
 // rendered (so an unchanged object is not re-applied on every reconcile).
 import { createHash } from 'node:crypto';
@@ -10,7 +10,9 @@ import {
   CA_BUNDLE_KEY,
   ENDPOINTSLICE_MANAGED_BY_LABEL,
   MANAGED_BY,
+  NAMESPACE_NAME_LABEL,
   RENDERED_HASH_ANNOTATION,
+  selectorLabels,
   SERVICE_NAME_LABEL,
   TLS_SECRET_LABEL,
   workloadLabels,
@@ -73,6 +75,28 @@ export function endpointSlice(appliance: EntropyAppliance, spec: ResolvedSpec, a
     addressType: 'IPv4',
     ports: [{ name: servicePortName(spec), port: CONTAINER_PORT, protocol: 'TCP' }],
     endpoints,
+  });
+}
+
+/**
+ * Who may connect to the entropy pods: the peers of spec.clients and the operator's namespace (it probes
+ * every pod); nobody else, on no other port. Pods are selected by their immutable selector labels.
+ */
+export function networkPolicy(appliance: EntropyAppliance, spec: ResolvedSpec, operatorNamespace: string): OwnedObject {
+  return owned(appliance, spec, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: applianceNames(spec.name).workload },
+    spec: {
+      podSelector: { matchLabels: selectorLabels(spec.name) },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: operatorNamespace } } }, ...spec.clients.map((c) => structuredClone(c))],
+          ports: [{ protocol: 'TCP', port: CONTAINER_PORT }],
+        },
+      ],
+    },
   });
 }
 

@@ -5,14 +5,14 @@ import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import type { PodRecord } from '../attestation/attestor.js';
 import { attest, PENDING } from '../attestation/verdict.js';
 import { evictionGraceMs } from '../cordon/eviction.js';
-import { desiredChildren, endpointSlice } from './children.js';
-import { canonical, EVICTION_SPACING_MS, plan, REAPPLY_AFTER_MS, RESYNC_MS, type Observed } from './plan.js';
+import { desiredChildren, endpointSlice, networkPolicy } from './children.js';
+import { canonical, EVICTION_SPACING_MS, plan, REAPPLY_AFTER_MS, RECHECK_REFUSED_MS, RESYNC_MS, type Observed } from './plan.js';
 
 const sha = 'e'.repeat(64);
 const digest = `sha256:${'d'.repeat(64)}`;
 const defaults = { image: 'r4:0.1.0', imageDigest: digest, coreSha256: sha };
 const now = Date.parse('2026-01-01T00:10:00Z');
-const fields = { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' } as const;
+const fields = { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed', demo: false } as const;
 const attested = attest({ kind: 'answered', fields, key: 'k' }, { expectedCoreSha256: sha, failureThreshold: 3, containerId: 'cri://c' });
 const cordoned = attest({ kind: 'answered', fields: { ...fields, mode: 'blocked' }, key: 'k' }, { expectedCoreSha256: sha, failureThreshold: 3, containerId: 'cri://c' });
 
@@ -32,7 +32,9 @@ const pod = (name: string, gate?: { status: 'True' | 'False'; reason: string; me
 /** Observed state whose children are all live and as rendered, last applied a second ago. */
 function observed(a: EntropyAppliance, pods: V1Pod[]): Observed {
   const spec = resolveSpec(a, defaults);
-  const rendered = new Map([...desiredChildren(a, spec), endpointSlice(a, spec, [])].map((c) => [c.kind, c.metadata.annotations[RENDERED_HASH_ANNOTATION]]));
+  const rendered = new Map(
+    [networkPolicy(a, spec, 'r4-system'), ...desiredChildren(a, spec), endpointSlice(a, spec, [])].map((c) => [c.kind, c.metadata.annotations[RENDERED_HASH_ANNOTATION]]),
+  );
   return {
     appliance: a,
     spec,
@@ -41,13 +43,16 @@ function observed(a: EntropyAppliance, pods: V1Pod[]): Observed {
     pods,
     deployment: { generation: 1, observedGeneration: 1, updatedReplicas: pods.length, replicas: pods.length },
     tls: { kind: 'off' },
+    operatorNamespace: 'r4-system',
+    refusals: [],
+    conflicts: [],
   };
 }
 
 const records = (entries: [string, PodRecord][]) => new Map(entries.map(([name, r]) => [`uid-${name}`, r]));
 
 describe('plan: children', () => {
-  const all = ['Deployment', 'Service', 'PodDisruptionBudget', 'EndpointSlice'];
+  const all = ['NetworkPolicy', 'Deployment', 'Service', 'PodDisruptionBudget', 'EndpointSlice'];
   test.each([
     ['never applied by this operator (a fresh start)', undefined, all, RESYNC_MS],
     ['applied a moment ago and unchanged', 1_000, [], RESYNC_MS],
@@ -70,6 +75,33 @@ describe('plan: children', () => {
   test('a changed spec re-applies only the children whose rendering changed', () => {
     const o = { ...observed(appliance({ replicas: 5 }), []), liveChildHash: observed(appliance(), []).liveChildHash };
     expect(plan(o, new Map(), now).apply.map((c) => c.kind)).toEqual(['Deployment']);
+  });
+});
+
+describe('plan: refusals and conflicts', () => {
+  const condition = (p: ReturnType<typeof plan>, type: string) => p.status?.conditions?.find((c) => c.type === type);
+
+  test('a refused spec gets no Deployment, a Degraded condition that says why, and a look again soon', () => {
+    const o = { ...observed(appliance(), []), lastAppliedAt: undefined, refusals: [{ reason: 'ImageNotAllowed' as const, message: 'spec.image repository "evil" is not one the operator may run (allowed: r4)' }] };
+    const p = plan(o, new Map(), now);
+    expect(p.apply.map((c) => c.kind)).toEqual(['NetworkPolicy', 'Service', 'PodDisruptionBudget', 'EndpointSlice']);
+    expect(condition(p, 'Degraded')).toMatchObject({ status: 'True', reason: 'ImageNotAllowed', message: expect.stringContaining('"evil" is not one the operator may run') });
+    expect(condition(p, 'Progressing')).toMatchObject({ status: 'False', reason: 'ImageNotAllowed' });
+    expect(p.requeueAfter).toBe(RECHECK_REFUSED_MS);
+  });
+
+  test('a conflicting child is named in Degraded; the rest is applied as usual', () => {
+    const o = { ...observed(appliance(), []), lastAppliedAt: undefined, conflicts: [{ kind: 'Service', name: 'demo' }] };
+    const p = plan(o, new Map(), now);
+    expect(p.apply.map((c) => c.kind)).toEqual(['NetworkPolicy', 'Deployment', 'Service', 'PodDisruptionBudget', 'EndpointSlice']);
+    expect(condition(p, 'Degraded')).toMatchObject({ status: 'True', reason: 'ChildConflict', message: "Service demo exists and is not this appliance's (no owner reference to it): left alone" });
+    expect(p.requeueAfter).toBe(RECHECK_REFUSED_MS);
+  });
+
+  test('refusals lead, cordoned pods follow in the same message', () => {
+    const o = { ...observed(appliance(), [pod('a')]), conflicts: [{ kind: 'PodDisruptionBudget', name: 'demo' }] };
+    const p = plan(o, records([['a', { attestation: cordoned, cordonedSince: now }]]), now);
+    expect(condition(p, 'Degraded')?.message).toBe("PodDisruptionBudget demo exists and is not this appliance's (no owner reference to it): left alone; 1 pod cordoned: a (NotSealed)");
   });
 });
 

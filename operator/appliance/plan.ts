@@ -11,7 +11,8 @@ import type { PodRecord } from '../attestation/attestor.js';
 import { PENDING } from '../attestation/verdict.js';
 import { evictionGraceMs } from '../cordon/eviction.js';
 import { gatePatch } from '../cordon/gate.js';
-import { caBundle, desiredChildren, endpointSlice, type OwnedObject } from './children.js';
+import type { ChildConflict, Refusal } from './admission.js';
+import { caBundle, desiredChildren, endpointSlice, networkPolicy, type OwnedObject } from './children.js';
 import { nextStatus, rollingOut, type ObservedDeployment, type ObservedPod } from './status.js';
 
 /** Even unchanged children are re-applied this often, which undoes drift made by others. */
@@ -20,6 +21,11 @@ export const REAPPLY_AFTER_MS = 5 * 60_000;
 export const RESYNC_MS = 60_000;
 /** Overdue pods are evicted one at a time, this far apart (and a refused eviction is retried after it). */
 export const EVICTION_SPACING_MS = 5_000;
+/**
+ * A refused spec or a conflicting object is looked at again this often: the operator watches neither
+ * Secrets nor objects that are not its own, so it would not hear of the fix.
+ */
+export const RECHECK_REFUSED_MS = 10_000;
 
 export interface Observed {
   appliance: EntropyAppliance;
@@ -33,6 +39,12 @@ export interface Observed {
   pods: readonly V1Pod[];
   deployment?: ObservedDeployment;
   tls: ObservedTls;
+  /** The operator's namespace: its pods always may reach the entropy pods (they are probed from there). */
+  operatorNamespace: string;
+  /** What the operator refuses about this spec (admission.ts): the Deployment is then neither created nor updated. */
+  refusals: readonly Refusal[];
+  /** Objects of a child's name that are not this appliance's, found by the last apply: left alone. */
+  conflicts: readonly ChildConflict[];
 }
 
 /** The appliance's certificate as observed: none (TLS off), the operator's to issue, or the user's Secret. */
@@ -95,9 +107,11 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
 
   const attested = pods.filter((pod) => recordOf(pod).attestation.verdict === 'Attested');
   const caPem = observed.tls.kind === 'off' ? undefined : observed.tls.caPem;
+  // The policy first, so no entropy pod is ever reachable by more than it allows.
   const desired = [
     ...(caPem ? [caBundle(appliance, spec, caPem)] : []),
-    ...desiredChildren(appliance, spec),
+    networkPolicy(appliance, spec, observed.operatorNamespace),
+    ...desiredChildren(appliance, spec).filter((child) => observed.refusals.length === 0 || child.kind !== 'Deployment'),
     endpointSlice(appliance, spec, attested),
   ];
   const reapplyDue = observed.lastAppliedAt === undefined ? 0 : observed.lastAppliedAt + REAPPLY_AFTER_MS - now;
@@ -106,6 +120,7 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
       ? desired
       : desired.filter((child) => observed.liveChildHash(child.kind, child.metadata.name) !== child.metadata.annotations[RENDERED_HASH_ANNOTATION]);
   delays.push(apply.length > 0 ? REAPPLY_AFTER_MS : reapplyDue);
+  if (observed.refusals.length > 0 || observed.conflicts.length > 0) delays.push(RECHECK_REFUSED_MS);
 
   const podPatches: PodPatch[] = [];
   for (const pod of pods) {
@@ -143,6 +158,8 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
     pods: pods.map((pod) => observePod(pod, recordOf(pod))),
     ...(observed.deployment && { deployment: observed.deployment }),
     ...(appliance.status && { current: appliance.status }),
+    refusals: observed.refusals,
+    conflicts: observed.conflicts,
     now: new Date(now),
   });
   const changed = canonical(status) !== canonical(appliance.status ?? {});

@@ -1,13 +1,15 @@
 // One reconcile of one appliance, level-triggered and idempotent: observe (informer caches, the attestor's
-// records, the certificate Secret), plan (pure, plan.ts), act (act.ts). Safe to run any number of times;
-// a failure throws and the work queue retries it with backoff from fresh state.
-import type { CoreV1Api, KubernetesObject, V1Deployment, V1Pod, V1Secret } from '@kubernetes/client-node';
+// records, the Secrets the spec names, what is refused about it), plan (pure, plan.ts), act (act.ts). Safe
+// to run any number of times; a failure throws and the work queue retries it with backoff from fresh state.
+import { setHeaderOptions, type CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { API_VERSION, KIND } from '../../api/v1alpha1/group.js';
 import { APPLIANCE_LABEL, CA_BUNDLE_KEY, RENDERED_HASH_ANNOTATION, serviceDnsNames } from '../../api/v1alpha1/labels.js';
 import { resolveSpec, type OperatorDefaults, type ResolvedSpec } from '../../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import type { Attestor, PodTrust } from '../attestation/attestor.js';
 import { act, type ActDeps } from './act.js';
+import { conflictMessage, refusals, type ChildConflict, type Refusal } from './admission.js';
+import { ownership, type Ownership } from './ownership.js';
 import { plan, type Observed, type ObservedTls } from './plan.js';
 
 export interface Caches {
@@ -25,6 +27,10 @@ export interface ReconcilerDeps extends ActDeps {
   core: CoreV1Api;
   attestor: Attestor;
   defaults: OperatorDefaults;
+  /** Repositories spec.image may name (admission.ts). */
+  allowedImageRepositories: readonly string[];
+  /** The operator's own namespace: its pods may reach the entropy pods. */
+  operatorNamespace: string;
   renewalDue: RenewalCheck;
   /** Tells the attestor how to reach the appliance's pods, as this reconcile found it. */
   trustChanged(applianceKey: string, trust: PodTrust): void;
@@ -37,8 +43,18 @@ const decode = (secret: V1Secret | undefined, field: string) => {
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 };
 
+/** The API server's metadata-only form of an object. */
+const PARTIAL_OBJECT_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+/** How soon to look again after the last apply found a new conflict, or resolved one: the status says so at once. */
+const CONFLICTS_CHANGED_MS = 500;
+
 export class Reconciler {
   private readonly lastApplied = new Map<string, number>();
+  /** Per appliance: the conflicts the last apply found (the next status reports them). */
+  private readonly conflicts = new Map<string, ChildConflict[]>();
+  /** Per appliance: the refusals already told in an Event, so each is told once. */
+  private readonly toldRefusals = new Map<string, string>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -51,17 +67,40 @@ export class Reconciler {
 
     const spec = resolveSpec(appliance, this.deps.defaults);
     const now = Date.now();
-    const tls = await this.observeTls(spec, new Date(now));
+    const uid = appliance.metadata.uid;
+    const apiKeys = await this.readSecret(namespace, spec.apiKeySecret.name, { metadataOnly: true });
+    const tlsSecret = spec.tls.enabled ? await this.readSecret(namespace, spec.tls.secretName) : undefined;
+    const tlsOwnership = ownership(tlsSecret, uid);
+    const refused = refusals({
+      ...(appliance.spec.image !== undefined && { image: appliance.spec.image }),
+      allowedRepositories: this.deps.allowedImageRepositories,
+      apiKeys: { name: spec.apiKeySecret.name, secret: apiKeys?.metadata },
+      ...(spec.tls.enabled &&
+        (spec.tls.issuedByOperator
+          ? { tls: { issued: { name: spec.tls.secretName, ownership: tlsOwnership } } }
+          : { tls: { user: { name: spec.tls.secretName, secret: tlsSecret?.metadata } } })),
+    });
+    this.tellRefusals(applianceKey, refused);
+    const tls = this.observeTls(spec, tlsSecret, tlsOwnership, new Date(now));
     this.deps.trustChanged(applianceKey, trustFor(spec, tls));
     const pods = this.deps.caches.pods(namespace, name).filter((p) => !p.metadata?.deletionTimestamp);
-    const deployment = this.deps.caches.child('Deployment', namespace, name) as V1Deployment | undefined;
+    // Only this appliance's own objects count: one of another's (even labelled as the operator's) is never taken for it.
+    const ownChild = (kind: string, childName: string) => {
+      const child = this.deps.caches.child(kind, namespace, childName);
+      return ownership(child, uid) === 'owned' ? child : undefined;
+    };
+    const deployment = ownChild('Deployment', name) as V1Deployment | undefined;
+    const previousConflicts = this.conflicts.get(applianceKey) ?? [];
     const observed: Observed = {
       appliance,
       spec,
-      liveChildHash: (kind, childName) => this.deps.caches.child(kind, namespace, childName)?.metadata?.annotations?.[RENDERED_HASH_ANNOTATION],
+      liveChildHash: (kind, childName) => ownChild(kind, childName)?.metadata?.annotations?.[RENDERED_HASH_ANNOTATION],
       lastAppliedAt: this.lastApplied.get(applianceKey),
       pods,
       tls,
+      operatorNamespace: this.deps.operatorNamespace,
+      refusals: refused,
+      conflicts: previousConflicts,
       ...(deployment && {
         deployment: {
           generation: deployment.metadata?.generation ?? 0,
@@ -74,30 +113,51 @@ export class Reconciler {
     const attestations = new Map(pods.map((pod) => [pod.metadata?.uid ?? '', this.deps.attestor.record(pod)]));
     const result = await act(this.deps, { appliance, spec }, plan(observed, attestations, now));
     if (result.applied) this.lastApplied.set(applianceKey, now);
-    return { requeueAfter: result.requeueAfter };
+    const same = (a: ChildConflict, b: ChildConflict) => a.kind === b.kind && a.name === b.name;
+    for (const conflict of result.conflicts.filter((c) => !previousConflicts.some((p) => same(p, c)))) {
+      this.deps.events.forAppliance({ name, namespace }, { reason: 'ChildConflict', type: 'Warning', message: conflictMessage(conflict) });
+    }
+    const changed = result.conflicts.length !== previousConflicts.length || result.conflicts.some((c) => !previousConflicts.some((p) => same(p, c)));
+    this.conflicts.set(applianceKey, result.conflicts);
+    return { requeueAfter: changed ? Math.min(result.requeueAfter, CONFLICTS_CHANGED_MS) : result.requeueAfter };
   }
 
   /** Drops what is kept about a deleted appliance. */
   forget(applianceKey: string): void {
     this.lastApplied.delete(applianceKey);
+    this.conflicts.delete(applianceKey);
+    this.toldRefusals.delete(applianceKey);
   }
 
-  /** The certificate Secret the pods serve from: the operator's (renewed when due) or the user's. */
-  private async observeTls(spec: ResolvedSpec, now: Date): Promise<ObservedTls> {
+  /** An Event for each new set of refusals (the Degraded condition keeps saying it while it lasts). */
+  private tellRefusals(applianceKey: string, refused: readonly Refusal[]): void {
+    const told = refused.map((r) => `${r.reason}: ${r.message}`).join('\n');
+    if (told === (this.toldRefusals.get(applianceKey) ?? '')) return;
+    this.toldRefusals.set(applianceKey, told);
+    const [namespace, name] = applianceKey.split('/') as [string, string];
+    for (const refusal of refused) this.deps.events.forAppliance({ name, namespace }, { reason: refusal.reason, type: 'Warning', message: refusal.message });
+  }
+
+  /**
+   * The certificate Secret the pods serve from: the operator's (renewed when due; never one of the same name
+   * that is not this appliance's) or the user's.
+   */
+  private observeTls(spec: ResolvedSpec, secret: V1Secret | undefined, secretOwnership: Ownership, now: Date): ObservedTls {
     if (!spec.tls.enabled) return { kind: 'off' };
-    const secret = await this.readSecret(spec.namespace, spec.tls.secretName);
     if (!spec.tls.issuedByOperator) {
       const caPem = decode(secret, CA_BUNDLE_KEY);
       return { kind: 'user', secretName: spec.tls.secretName, found: secret !== undefined, ...(caPem && { caPem }) };
     }
+    if (secretOwnership === 'foreign') return { kind: 'issued', caPem: this.deps.issuer.caPem() };
     const certPem = decode(secret, 'tls.crt');
     const renewal = certPem === undefined ? 'no certificate yet' : this.deps.renewalDue(certPem, serviceDnsNames(spec.name, spec.namespace), now);
     return { kind: 'issued', caPem: this.deps.issuer.caPem(), ...(renewal && { renewal }) };
   }
 
-  private async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+  /** metadataOnly: the labels and annotations only (the API server sends no data): the operator never holds the API keys. */
+  private async readSecret(namespace: string, name: string, options: { metadataOnly?: boolean } = {}): Promise<V1Secret | undefined> {
     try {
-      return await this.deps.core.readNamespacedSecret({ name, namespace });
+      return await this.deps.core.readNamespacedSecret({ name, namespace }, options.metadataOnly ? setHeaderOptions('Accept', PARTIAL_OBJECT_METADATA) : undefined);
     } catch (error) {
       if ((error as { code?: number }).code === 404) return undefined;
       throw error;

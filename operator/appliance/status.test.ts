@@ -3,7 +3,7 @@ import type { AttestationFields } from '../../contracts/version-document.js';
 import { nextStatus, type ObservedPod, type StatusInput } from './status.js';
 
 const expected = 'e'.repeat(64);
-const doc: AttestationFields = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' };
+const doc: AttestationFields = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed', demo: false };
 const attestedPod = (name: string): ObservedPod => ({ name, podIP: '10.244.0.2', ready: true, attestation: attest({ kind: 'answered', fields: doc, key: 'k' }, { expectedCoreSha256: expected, failureThreshold: 3, containerId: 'cri://c' }) });
 const mismatchPod = (name: string): ObservedPod => ({
   name,

@@ -3,6 +3,7 @@
 import { mergeConditions, type Condition, type DesiredCondition } from '../../api/v1alpha1/conditions.js';
 import type { EntropyApplianceStatus, PodStatusEntry } from '../../api/v1alpha1/types.js';
 import type { PodAttestation } from '../attestation/verdict.js';
+import { conflictMessage, type ChildConflict, type Refusal } from './admission.js';
 
 export interface ObservedPod {
   name: string;
@@ -32,6 +33,10 @@ export interface StatusInput {
   pods: readonly ObservedPod[];
   deployment?: ObservedDeployment;
   current?: EntropyApplianceStatus;
+  /** What is refused about the spec: no Deployment is created or updated. */
+  refusals?: readonly Refusal[];
+  /** Objects of a child's name that are not the appliance's, left alone. */
+  conflicts?: readonly ChildConflict[];
   now: Date;
 }
 
@@ -95,12 +100,27 @@ function desiredConditions(input: StatusInput, attested: ObservedPod[], cordoned
           observedGeneration,
         };
 
-  const degraded: DesiredCondition =
-    cordoned.length > 0
+  // A refusal or a conflict is what a person must act on first: it leads, the cordoned pods follow.
+  const problems: Refusal[] = [
+    ...(input.refusals ?? []),
+    ...(input.conflicts ?? []).map((c) => ({ reason: 'ChildConflict' as const, message: conflictMessage(c) })),
+  ];
+  const refused = (input.refusals ?? []).length > 0;
+  const degraded: DesiredCondition = problems.length > 0
+    ? {
+        type: 'Degraded',
+        status: 'True',
+        reason: problems[0]?.reason ?? 'ChildConflict',
+        message: [...problems.map((p) => p.message), ...(cordoned.length > 0 ? [`${plural(cordoned.length, 'pod')} cordoned: ${cordonSummary(cordoned)}`] : [])].join('; '),
+        observedGeneration,
+      }
+    : cordoned.length > 0
       ? { type: 'Degraded', status: 'True', reason: 'PodsCordoned', message: `${plural(cordoned.length, 'pod')} cordoned: ${cordonSummary(cordoned)}`, observedGeneration }
       : { type: 'Degraded', status: 'False', reason: 'NoPodsCordoned', message: 'no pod is cordoned', observedGeneration };
 
-  const progressing: DesiredCondition = rollingOut(deployment, desiredReplicas)
+  const progressing: DesiredCondition = refused
+    ? { type: 'Progressing', status: 'False', reason: problems[0]?.reason ?? 'ImageNotAllowed', message: 'the spec is refused (see Degraded): the Deployment is neither created nor updated', observedGeneration }
+    : rollingOut(deployment, desiredReplicas)
     ? {
         type: 'Progressing',
         status: 'True',

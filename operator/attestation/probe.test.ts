@@ -67,7 +67,7 @@ describe('probeAttestation over HTTP', () => {
     const port = await listen(createHttpServer(handler((asked) => answer(asked, key))));
     await expect(probeAttestation(plain(port), request(), 2000)).resolves.toEqual({
       kind: 'answered',
-      fields: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' },
+      fields: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed', demo: false },
       key: key.raw,
     });
   });

@@ -2,7 +2,7 @@ import { attest, attestationEvents, PENDING, type PodAttestation, type ProbeOutc
 import type { AttestationFields } from '../../contracts/version-document.js';
 
 const expected = 'e'.repeat(64);
-const sealed: AttestationFields = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' };
+const sealed: AttestationFields = { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed', demo: false };
 const answered = (doc: Partial<AttestationFields> = {}, key = KEY): ProbeOutcome => ({ kind: 'answered', fields: { ...sealed, ...doc }, key });
 const exp = (failureThreshold: number, containerId = 'cri://c1') => ({ expectedCoreSha256: expected, failureThreshold, containerId });
 const KEY = Buffer.alloc(32, 1).toString('base64');
@@ -22,6 +22,8 @@ describe('attest', () => {
     [{ selftest: 'degraded' as const }, 'SelfTestDegraded', 'did not answer'],
     [{ mode: 'blocked' as const }, 'NotSealed', 'mode blocked'],
     [{ mode: 'fallback' as const }, 'NotSealed', 'mode fallback'],
+    // A demo pod takes short keys: however sound its core, it must not serve an appliance's clients.
+    [{ demo: true }, 'DemoMode', 'demo mode (R4_DEMO=1)'],
   ])('%j is cordoned with reason %s', (doc, reason, message) => {
     const a = attest(answered(doc), exp(3));
     expect(a.verdict).toBe('Cordoned');

@@ -73,6 +73,9 @@ function judge(doc: AttestationFields, expectedCoreSha256: string): Pick<PodAtte
   if (doc.mode !== 'sealed') {
     return { reason: 'NotSealed', message: `the service is in mode ${doc.mode}, not sealed` };
   }
+  if (doc.demo) {
+    return { reason: 'DemoMode', message: 'the service runs in demo mode (R4_DEMO=1), which accepts short API keys' };
+  }
   return { reason: 'Attested', message: 'signed by its container key; core verified, self-test passed, sealed, hash as expected' };
 }
 

@@ -3,8 +3,8 @@ import { attest, PENDING } from '../attestation/verdict.js';
 import { gatePatch } from './gate.js';
 
 const expected = 'e'.repeat(64);
-const attested = attest({ kind: 'answered', fields: { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed' }, key: 'k' }, { expectedCoreSha256: expected, failureThreshold: 3, containerId: 'cri://c' });
-const cordoned = attest({ kind: 'answered', fields: { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'blocked' }, key: 'k' }, { expectedCoreSha256: expected, failureThreshold: 3, containerId: 'cri://c' });
+const attested = attest({ kind: 'answered', fields: { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'sealed', demo: false }, key: 'k' }, { expectedCoreSha256: expected, failureThreshold: 3, containerId: 'cri://c' });
+const cordoned = attest({ kind: 'answered', fields: { coreSha256: expected, integrity: 'verified', selftest: 'pass', mode: 'blocked', demo: false }, key: 'k' }, { expectedCoreSha256: expected, failureThreshold: 3, containerId: 'cri://c' });
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:00:10Z');
 const pod = (conditions: NonNullable<V1Pod['status']>['conditions'] = [], labels: Record<string, string> = {}): V1Pod => ({

@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { crd } from '../../api/v1alpha1/crd.js';
 import type { JSONSchemaProps } from '../../api/v1alpha1/schema-builder.js';
 import { specSchema } from '../../api/v1alpha1/schema.js';
-import { LEADER_ELECTION_RULES, OPERATOR_RULES, type PolicyRule } from '../../operator/rbac.js';
+import { OPERATOR_NAMESPACE_RULES, OPERATOR_RULES, type PolicyRule } from '../../operator/rbac.js';
 import { chartValuesSchema } from './values-schema.js';
 
 export interface GeneratedFile {
@@ -63,8 +63,8 @@ function chartRulesTemplate(): string {
     '{{- define "r4.operatorRules" -}}',
     rulesYaml(OPERATOR_RULES, ''),
     '{{- end }}',
-    '{{- define "r4.leaderElectionRules" -}}',
-    rulesYaml(LEADER_ELECTION_RULES, ''),
+    '{{- define "r4.operatorNamespaceRules" -}}',
+    rulesYaml(OPERATOR_NAMESPACE_RULES, ''),
     '{{- end }}',
     '',
   ].join('\n');
@@ -88,11 +88,11 @@ function deployRbacYaml(): string {
     'apiVersion: rbac.authorization.k8s.io/v1',
     'kind: Role',
     'metadata:',
-    '  name: r4-operator-leader-election',
+    '  name: r4-operator-own-namespace',
     '  namespace: r4-system',
     labels,
     'rules:',
-    rulesYaml(LEADER_ELECTION_RULES, '  '),
+    rulesYaml(OPERATOR_NAMESPACE_RULES, '  '),
     '---',
     'apiVersion: rbac.authorization.k8s.io/v1',
     'kind: ClusterRoleBinding',
@@ -105,10 +105,10 @@ function deployRbacYaml(): string {
     'apiVersion: rbac.authorization.k8s.io/v1',
     'kind: RoleBinding',
     'metadata:',
-    '  name: r4-operator-leader-election',
+    '  name: r4-operator-own-namespace',
     '  namespace: r4-system',
     labels,
-    'roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: r4-operator-leader-election',
+    'roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: r4-operator-own-namespace',
     subject,
     '',
   ].join('\n');

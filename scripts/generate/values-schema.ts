@@ -76,9 +76,18 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
           },
           "watchNamespace": {
             "type": "string",
-            "description": "Namespace to watch; empty: all",
-            "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
-            "maxLength": 63
+            "description": "Namespaces to watch, comma-separated (a Role in each); empty: all (a ClusterRole)",
+            "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(,[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$",
+            "maxLength": 4096
+          },
+          "allowedImageRepositories": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "minLength": 1,
+              "pattern": "^[^\\s:@,]+(:[0-9]+)?(/[^\\s:@,*]+)*(/\\*)?$"
+            },
+            "description": "Repositories an appliance's spec.image may name (<prefix>/* for everything below); empty: appliances.image.repository"
           },
           "logLevel": {
             "type": "string",
@@ -235,17 +244,54 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
         "properties": {
           "create": {
             "type": "boolean",
-            "description": "Create the ClusterRole, leader-election Role and bindings"
+            "description": "Create the operator's ClusterRole (or a Role per watched namespace), its own-namespace Role and bindings"
           }
         },
         "required": [
           "create"
         ]
       },
+      "admissionPolicy": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "enabled": {
+            "type": "boolean",
+            "description": "A ValidatingAdmissionPolicy that lets the operator change only objects labelled as its own, and on pods only its condition and label"
+          }
+        },
+        "required": [
+          "enabled"
+        ]
+      },
       "metrics": {
         "type": "object",
         "additionalProperties": false,
         "properties": {
+          "networkPolicy": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "enabled": {
+                "type": "boolean",
+                "description": "A NetworkPolicy: only the namespaces below reach the operators' port"
+              },
+              "namespaces": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "string",
+                  "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                  "maxLength": 63
+                },
+                "description": "Namespaces (Prometheus's) that may scrape /metrics, by name"
+              }
+            },
+            "required": [
+              "enabled",
+              "namespaces"
+            ]
+          },
           "service": {
             "type": "object",
             "additionalProperties": false,
@@ -342,10 +388,9 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
                 "type": "array",
                 "items": {
                   "type": "string",
-                  "minLength": 1,
-                  "pattern": "^\\S+$"
+                  "pattern": "^[A-Za-z0-9_-]{32,512}$"
                 },
-                "description": "Keys for the Secret the chart creates"
+                "description": "Keys for the Secret the chart creates: 32 to 512 characters from A-Z a-z 0-9 _ - each (openssl rand -hex 16)"
               }
             },
             "required": [
@@ -393,6 +438,7 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
       "appliances",
       "serviceAccount",
       "rbac",
+      "admissionPolicy",
       "metrics",
       "appliance"
     ]

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crd as generatedCrd } from '../../api/v1alpha1/crd.js';
-import { LEADER_ELECTION_RULES, OPERATOR_RULES, type PolicyRule } from '../../operator/rbac.js';
+import { OPERATOR_NAMESPACE_RULES, OPERATOR_RULES, type PolicyRule } from '../../operator/rbac.js';
 import { repoRoot } from '../support/repo-paths.js';
 import { chartDir, helm, only, parseManifests, type Manifest } from './helm.js';
 
@@ -42,7 +42,21 @@ test('helm lint passes with default and full values', async () => {
 
 test('default values: the operator with 2 leader-electing replicas, its RBAC and metrics Service', async () => {
   const manifests = await render();
-  expect(manifests.map((m) => m.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort());
+  expect(manifests.map((m) => m.kind).sort()).toEqual(
+    [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ].sort(),
+  );
   const deployment = only(manifests, 'Deployment', 'r4-operator');
   expect((deployment as unknown as { spec: { replicas: number } }).spec.replicas).toBe(2);
   const spec = podSpec(deployment);
@@ -78,7 +92,7 @@ test('the chart\'s RBAC grants exactly the rules of operator/rbac.ts, as deploy/
   const deployed = parseManifests(readFileSync(join(repoRoot, 'deploy', 'operator', 'rbac.yaml'), 'utf8'));
   const manifests = await render();
   const withoutWhy = (rules: PolicyRule[]) => rules.map(({ why: _why, ...rule }) => rule);
-  for (const [kind, rules] of [['ClusterRole', OPERATOR_RULES], ['Role', LEADER_ELECTION_RULES]] as const) {
+  for (const [kind, rules] of [['ClusterRole', OPERATOR_RULES], ['Role', OPERATOR_NAMESPACE_RULES]] as const) {
     expect({ kind, rules: only(manifests, kind).rules }).toEqual({ kind, rules: withoutWhy(rules) });
     expect({ kind, rules: only(deployed, kind).rules }).toEqual({ kind, rules: withoutWhy(rules) });
   }
@@ -102,9 +116,12 @@ test('full values: ServiceMonitor, appliance with its key Secret, and the helm t
     limits: { maxBytesPerRequest: 65536, requestsPerSecond: 200, bytesPerSecond: 4194304 },
     attestation: { intervalSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, evictCordoned: true },
     service: { port: 8080, type: 'ClusterIP' },
+    clients: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'lottery-clients' } }, podSelector: { matchLabels: { app: 'draw' } } }],
   });
-  const secret = only(manifests, 'Secret', 'lottery-api-keys') as unknown as { stringData: Record<string, string> };
-  expect(secret.stringData['api-keys']).toBe('draw-service-key-1\ndraw-service-key-2\n');
+  const secret = only(manifests, 'Secret', 'lottery-api-keys') as unknown as { metadata: { labels: Record<string, string> }; stringData: Record<string, string> };
+  // Labelled for r4: the operator mounts no other Secret.
+  expect(secret.metadata.labels['r4.dev/api-keys']).toBe('true');
+  expect(secret.stringData['api-keys']).toBe('d694bddaf74f1049308beb91fa7cd2e8\n357334e69b02d956b83ce11c860bc72f\n');
 
   const testPod = only(manifests, 'Pod') as unknown as { metadata: { annotations: Record<string, string> }; spec: { containers: Container[] } };
   expect(testPod.metadata.annotations['helm.sh/hook']).toBe('test');
@@ -114,13 +131,68 @@ test('full values: ServiceMonitor, appliance with its key Secret, and the helm t
   const operator = podSpec(only(manifests, 'Deployment'));
   // A pinned service image is the digest every entropy pod must report (operator.defaultImageDigest unset).
   expect(envOf(operator.containers[0] as Container)).toMatchObject({
-    WATCH_NAMESPACE: 'r4-system',
+    WATCH_NAMESPACE: 'r4-system,lottery-clients',
+    R4_ALLOWED_IMAGE_REPOSITORIES: 'registry.example/r4,registry.example/r4-canary/*',
     R4_DEFAULT_IMAGE: `registry.example/r4@sha256:${'0'.repeat(64)}`,
     R4_DEFAULT_IMAGE_DIGEST: `sha256:${'0'.repeat(64)}`,
   });
-  // Watching one namespace, the ClusterRole is bound there only.
-  expect(manifests.filter((m) => m.kind === 'ClusterRoleBinding')).toEqual([]);
-  expect(only(manifests, 'RoleBinding', 'r4-operator').metadata.namespace).toBe('r4-system');
+  // Watching namespaces: a Role and RoleBinding in each with the operator's rules, and nothing cluster-wide.
+  expect(manifests.filter((m) => m.kind === 'ClusterRole' || m.kind === 'ClusterRoleBinding')).toEqual([]);
+  const withoutWhy = OPERATOR_RULES.map(({ why: _why, ...rule }) => rule);
+  for (const kind of ['Role', 'RoleBinding']) {
+    const named = manifests.filter((m) => m.kind === kind && m.metadata.name === 'r4-operator');
+    expect(named.map((m) => m.metadata.namespace).sort()).toEqual(['lottery-clients', 'r4-system']);
+    if (kind === 'Role') for (const role of named) expect(role.rules).toEqual(withoutWhy);
+  }
+  // Its own namespace: the Lease and the CA Secret.
+  expect(only(manifests, 'Role', 'r4-operator-own-namespace').metadata.namespace).toBe('r4-system');
+
+  // /metrics from the named namespaces only.
+  const policy = only(manifests, 'NetworkPolicy', 'r4-operator-metrics') as unknown as { spec: Record<string, unknown> };
+  expect(policy.spec).toEqual({
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': 'r4-operator', 'app.kubernetes.io/instance': 'r4' } },
+    policyTypes: ['Ingress'],
+    ingress: [
+      {
+        from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['monitoring', 'observability'] }] } }],
+        ports: [{ protocol: 'TCP', port: 'http-metrics' }],
+      },
+    ],
+  });
+});
+
+test('default values: appliances may run the shipped repository only; the operator\'s /tmp is bounded; /metrics only from monitoring', async () => {
+  const manifests = await render();
+  const operator = podSpec(only(manifests, 'Deployment')) as ReturnType<typeof podSpec> & { volumes: unknown[]; containers: (Container & { volumeMounts: unknown[] })[] };
+  expect(envOf(operator.containers[0] as Container)).toMatchObject({ WATCH_NAMESPACE: '', R4_ALLOWED_IMAGE_REPOSITORIES: 'r4' });
+  expect(operator.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }]);
+  expect(operator.containers[0]?.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+  const policy = only(manifests, 'NetworkPolicy', 'r4-operator-metrics') as unknown as { spec: { ingress: { from: { namespaceSelector: { matchExpressions: { values: string[] }[] } }[] }[] } };
+  expect(policy.spec.ingress[0]?.from[0]?.namespaceSelector.matchExpressions[0]?.values).toEqual(['monitoring']);
+  // A repository of the user's own replaces the shipped one.
+  const own = await render('--set', 'appliances.image.repository=registry.example/r4');
+  expect(envOf(podSpec(only(own, 'Deployment')).containers[0] as Container)).toMatchObject({ R4_ALLOWED_IMAGE_REPOSITORIES: 'registry.example/r4' });
+  // Switched off: no policy.
+  expect((await render('--set', 'metrics.networkPolicy.enabled=false')).filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
+});
+
+test('the admission policy binds the operator\'s ServiceAccount to objects labelled as its own', async () => {
+  const manifests = await render('--set', 'serviceAccount.name=entropy-operator');
+  const policy = only(manifests, 'ValidatingAdmissionPolicy') as unknown as {
+    metadata: { name: string };
+    spec: { failurePolicy: string; matchConditions: { expression: string }[]; matchConstraints: { resourceRules: { resources: string[]; operations: string[] }[] }; validations: { expression: string }[] };
+  };
+  expect(policy.metadata.name).toBe('r4-operator.r4-system.r4.dev');
+  expect(policy.spec.failurePolicy).toBe('Fail');
+  expect(policy.spec.matchConditions).toEqual([{ name: 'the-r4-operator', expression: 'request.userInfo.username == "system:serviceaccount:r4-system:entropy-operator"' }]);
+  const resources = policy.spec.matchConstraints.resourceRules.flatMap((r) => r.resources).sort();
+  // Every kind the operator may write (operator/rbac.ts), pods and their status included; Events and evictions are not objects it owns.
+  for (const kind of ['configmaps', 'deployments', 'endpointslices', 'networkpolicies', 'poddisruptionbudgets', 'pods', 'pods/status', 'secrets', 'services']) expect(resources).toContain(kind);
+  const writable = OPERATOR_RULES.filter((r) => r.verbs.some((v) => ['create', 'patch', 'update', 'delete'].includes(v))).flatMap((r) => r.resources);
+  for (const resource of writable.filter((r) => !['events', 'pods/eviction', 'entropyappliances/status'].includes(r))) expect(resources).toContain(resource);
+  const binding = only(manifests, 'ValidatingAdmissionPolicyBinding') as unknown as { spec: Record<string, unknown> };
+  expect(binding.spec).toEqual({ policyName: 'r4-operator.r4-system.r4.dev', validationActions: ['Deny'] });
+  expect((await render('--set', 'admissionPolicy.enabled=false')).filter((m) => m.kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);
 });
 
 test('operator.defaultImageDigest is the digest appliances run, over the pinned service image', async () => {
@@ -137,10 +209,16 @@ test.each([
   [['--set', 'opertor.replicas=2'], /opertor/],
   [['--set', 'appliances.expectedCoreSha256=abc'], /expectedCoreSha256/],
   [['--set', 'appliance.enabled=true'], /appliance\.enabled needs API keys/],
-  [['--set', 'appliance.enabled=true', '--set', 'appliance.apiKeys.keys={demo}', '--set', 'appliance.spec.replicas=3'], /replicas/],
+  [['--set', 'appliance.enabled=true', '--set', `appliance.apiKeys.keys={${'k'.repeat(32)}}`, '--set', 'appliance.spec.replicas=3'], /replicas/],
+  // A key under 32 characters would be refused by every pod at start: the chart refuses it first.
+  [['--set', 'appliance.enabled=true', '--set', 'appliance.apiKeys.keys={demo}'], /keys.*(pattern|match)/],
+  [['--set', 'appliance.enabled=true', '--set', 'appliance.apiKeys.keys={has space in a key that is long enough}'], /keys.*(pattern|match)/],
   [['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.service.enabled=false'], /needs metrics\.service\.enabled/],
   [['--set', 'operator.image.digest=latest'], /digest/],
   [['--set', 'operator.defaultImageDigest=sha256:ABC'], /defaultImageDigest/],
+  [['--set', 'operator.allowedImageRepositories={r4:1.0}'], /allowedImageRepositories/],
+  [['--set', 'operator.watchNamespace=Team_A'], /watchNamespace/],
+  [['--set', 'metrics.networkPolicy.namespaces=null'], /namespaces/],
 ])('bad values %j are refused with a message naming them', async (args, message) => {
   const result = await helm(['template', 'r4', chartDir, ...args], { home });
   expect(result.code).not.toBe(0);

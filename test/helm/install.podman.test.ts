@@ -4,6 +4,7 @@
 // `helm test` reaches it through its Service; `helm upgrade` with a changed value rolls the entropy pods;
 // `helm uninstall` removes the operator and the appliance and keeps the CRD. (The README's Kubernetes
 // section, run by test/operator/readme-demo.test.ts, does the same with pods as local processes.)
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ local.test('helm install, test, upgrade and uninstall on the real control plane,
     return result.stdout;
   };
   const appliances = new ApplianceApi(clients);
-  const values = ['--set', 'appliance.enabled=true', '--set', 'appliance.name=demo', '--set', 'appliance.apiKeys.keys={demo}'];
+  const values = ['--set', 'appliance.enabled=true', '--set', 'appliance.name=demo', '--set', `appliance.apiKeys.keys={${randomBytes(16).toString('hex')}}`];
 
   const installed = await run('install', 'r4', chartDir, ...values, '--wait', '--timeout', '3m');
   expect(installed).toContain('STATUS: deployed');

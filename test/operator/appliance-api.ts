@@ -7,6 +7,19 @@ import type { TlsTarget } from '../support/https.js';
 import { waitFor } from '../support/wait-for.js';
 import { readManifests } from './operator-harness.js';
 
+/** The first API key in the Secret of an example file: what a client of that example's appliance sends. */
+export function exampleApiKey(file: string): string {
+  for (const object of readManifests(file)) {
+    if (object.kind !== 'Secret') continue;
+    const data = (object as { stringData?: Record<string, string> }).stringData ?? {};
+    for (const text of Object.values(data)) {
+      const key = text.split('\n').map((line) => line.trim()).find((line) => line !== '' && !line.startsWith('#'));
+      if (key !== undefined) return key;
+    }
+  }
+  throw new Error(`${file} has no Secret with an API key`);
+}
+
 export class ApplianceApi {
   private readonly custom: CustomObjectsApi;
 

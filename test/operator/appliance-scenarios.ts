@@ -10,7 +10,7 @@ import { pauseContainer, PodmanRuntime } from '../cluster/kubelet/podman-runtime
 import { hangingSelftestCore } from '../cluster/kubelet/programs.js';
 import { httpsGet, type TlsTarget } from '../support/https.js';
 import { waitFor } from '../support/wait-for.js';
-import { ApplianceApi, condition } from './appliance-api.js';
+import { ApplianceApi, condition, exampleApiKey } from './appliance-api.js';
 import { entropyImage, fixtureImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from './operator-harness.js';
 
 const attested = (n: number) => (a: Awaited<ReturnType<ApplianceApi['get']>>) =>
@@ -86,6 +86,7 @@ export function describeApplianceLifecycle(local: ClusterHandle, title: string):
       expect(deployment.metadata?.managedFields?.map((f) => f.manager)).toContain('r4-operator');
       await clients.core.readNamespacedService({ name: 'demo', namespace });
       await clients.objects.read({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'demo', namespace } });
+      await clients.objects.read({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'demo', namespace } });
       // Ready through the gate (the kubelet recomputes Ready once the gate is True), in the EndpointSlice,
       // and serving bytes from the pod IP.
       const gate = (p: V1Pod, type: string) => p.status?.conditions?.find((c) => c.type === type)?.status;
@@ -99,9 +100,10 @@ export function describeApplianceLifecycle(local: ClusterHandle, title: string):
       }, 30_000, 'both pod IPs in the EndpointSlice');
       // HTTPS with the appliance's CA (ConfigMap demo-ca) and the Service's name; plain HTTP serves nothing.
       const podIP = pods[0]?.status?.podIP ?? '';
-      const answer = await random(podIP, 'demo', await api.trust(namespace, 'demo'));
+      const key = exampleApiKey('examples/appliance.yaml');
+      const answer = await random(podIP, key, await api.trust(namespace, 'demo'));
       expect(answer).toEqual({ status: 200, body: expect.stringMatching(/^[0-9a-f]{32}$/) });
-      const plain = await fetch(`http://${podIP}:8080/random?n=16&fmt=hex`, { headers: { 'x-api-key': 'demo' } }).then((r) => r.text(), (e: Error) => e.message);
+      const plain = await fetch(`http://${podIP}:8080/random?n=16&fmt=hex`, { headers: { 'x-api-key': key } }).then((r) => r.text(), (e: Error) => e.message);
       expect(plain).not.toMatch(/^[0-9a-f]{32}$/);
     }, 180_000);
 

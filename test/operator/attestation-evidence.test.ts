@@ -9,7 +9,7 @@ import { useLocalCluster } from '../cluster/jest-cluster.js';
 import { programDigest, programFor, type LocalProgram } from '../cluster/kubelet/programs.js';
 import { inPodNetns } from '../cluster/pod-exec.js';
 import { waitFor } from '../support/wait-for.js';
-import { ApplianceApi, condition } from './appliance-api.js';
+import { ApplianceApi, condition, exampleApiKey } from './appliance-api.js';
 import { entropyImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from './operator-harness.js';
 
 const local: ClusterHandle = useLocalCluster();
@@ -26,6 +26,8 @@ afterAll(async () => {
 });
 
 const INTERVAL = 2;
+/** The key of examples/appliance.yaml's Secret, which every appliance of this file is made from. */
+const KEY = exampleApiKey('examples/appliance.yaml');
 const fast = { attestation: { intervalSeconds: INTERVAL, timeoutSeconds: 1, failureThreshold: 2 } };
 const attested = (n: number) => (a: Awaited<ReturnType<ApplianceApi['get']>>) => a.status?.attestedReplicas === n && condition(a, 'Available')?.status === 'True';
 const pinned = (image: string) => `${image}:test@${programDigest(programFor(image) as LocalProgram)}`;
@@ -121,7 +123,7 @@ local.test('/random over HTTPS through the Service name, with the CA from <appli
   }, 60_000, 'the client pod to run');
   const pid = Number(client.status?.containerStatuses?.[0]?.containerID?.replace('local-process://', ''));
   const script = `import https from 'node:https';
-    https.get('https://demo.${namespace}.svc:8080/random?n=32&fmt=hex', { ca: ${JSON.stringify(trust.ca)}, headers: { 'x-api-key': 'demo' } }, (res) => {
+    https.get('https://demo.${namespace}.svc:8080/random?n=32&fmt=hex', { ca: ${JSON.stringify(trust.ca)}, headers: { 'x-api-key': ${JSON.stringify(KEY)} } }, (res) => {
       let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => console.log(res.statusCode, body));
     }).on('error', (e) => console.log('error', e.code, e.message));`;
   const answer = await waitFor(async () => {
@@ -137,7 +139,7 @@ local.test('/random over HTTPS through the Service name, with the CA from <appli
     const plain = await inPodNetns(
       pid,
       `import http from 'node:http';
-      http.get(${JSON.stringify(url)}, { headers: { 'x-api-key': 'demo' } }, (res) => {
+      http.get(${JSON.stringify(url)}, { headers: { 'x-api-key': ${JSON.stringify(KEY)} } }, (res) => {
         let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => console.log(res.statusCode, body));
       }).on('error', (e) => console.log('error', e.code));`,
     );
@@ -200,7 +202,7 @@ describe('a user certificate (spec.tls.secretName)', () => {
     const before = await serialOf(ip, trust);
 
     // An answer in flight (its connection open, the client not reading) while the certificate is rotated.
-    const inFlight = pausedGet(`https://${ip}:8080/random?n=1000000`, trust, { 'x-api-key': 'demo' });
+    const inFlight = pausedGet(`https://${ip}:8080/random?n=1000000`, trust, { 'x-api-key': KEY });
     await inFlight.started;
     await clients.core.replaceNamespacedSecret({ name: 'user-cert', namespace, body: await certificateSecret(namespace, { ca, trusted: ca.certPem }) });
     const after = await waitFor(async () => {

@@ -1,20 +1,25 @@
 // What the operator's end-to-end tests need around the local cluster: the CRD and the operator's RBAC
-// installed from the files users apply, a kubeconfig for the operator's ServiceAccount (so the tests
-// prove that RBAC is sufficient, not just admin), and operator processes to start, stop and kill.
-import { readFileSync, writeFileSync } from 'node:fs';
+// installed from the files users apply, the chart's ValidatingAdmissionPolicy rendered by the real helm,
+// a kubeconfig for the operator's ServiceAccount (so the tests prove that RBAC and the policy allow what
+// the operator does, not just admin), and operator processes to start, stop and kill.
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
-import type { Clients } from '../cluster/jest-cluster.js';
+import { promisify } from 'node:util';
+import { KubeConfig, loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { binaryPath } from '../cluster/binaries.js';
+import { clientsFor, type Clients } from '../cluster/jest-cluster.js';
 import type { LocalCluster } from '../cluster/cluster.js';
 import { PodmanRuntime } from '../cluster/kubelet/podman-runtime.js';
 import { startLocalProcess, type LocalProcess } from '../support/local-process.js';
 import { repoRoot } from '../support/repo-paths.js';
 import { waitFor } from '../support/wait-for.js';
 import { freeLoopbackPort } from '../support/free-port.js';
-import { reportedDigest } from '../../api/v1alpha1/image.js';
+import { parseImageReference, reportedDigest } from '../../api/v1alpha1/image.js';
 import { localCoreSha256, localServiceDigest, programDigest, programFor, type LocalProgram } from '../cluster/kubelet/programs.js';
 
 export const OPERATOR_NAMESPACE = 'r4-system';
+const runFile = promisify(execFile);
 
 /**
  * The objects of a manifest file, in the client library's model: KubernetesObjectApi serializes by
@@ -85,14 +90,46 @@ export async function installCrd(clients: Clients): Promise<void> {
   );
 }
 
-/** Namespace, ServiceAccount and deploy/operator/rbac.yaml; returns a kubeconfig for that ServiceAccount. */
-export async function installOperatorAccess(cluster: LocalCluster, clients: Clients): Promise<string> {
-  await createOrReplace(clients, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
-  await createOrReplace(clients, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'r4-operator', namespace: OPERATOR_NAMESPACE } });
-  for (const object of readManifests('deploy/operator/rbac.yaml')) await createOrReplace(clients, object);
+/** The chart's objects as `helm template` renders them for a release, in the client's model. */
+export async function renderChart(cluster: LocalCluster, namespace: string, args: string[], release = 'r4'): Promise<KubernetesObject[]> {
+  // helm's caches and config in the cluster's directory, so nothing lands in $HOME.
+  const home = join(cluster.dir, 'helm-home');
+  mkdirSync(home, { recursive: true });
+  const { stdout } = await runFile(binaryPath('helm'), ['template', release, join(repoRoot, 'charts', 'r4'), '--namespace', namespace, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') },
+    timeout: 60_000,
+    maxBuffer: 16 << 20,
+  });
+  return (loadAllYaml(stdout) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => o !== null);
+}
+
+/**
+ * The chart's ValidatingAdmissionPolicy and binding for the ServiceAccount r4-operator of `namespace`,
+ * rendered by helm; resolves once the API server enforces it (a dry-run create of an unlabelled
+ * ConfigMap as that ServiceAccount is denied).
+ */
+export async function installAdmissionPolicy(
+  cluster: LocalCluster,
+  clients: Clients,
+  namespace: string,
+  kubeconfigPath: string,
+  options: { release?: string; args?: string[]; probeNamespace?: string } = {},
+): Promise<void> {
+  for (const object of await renderChart(cluster, namespace, ['--show-only', 'templates/admission-policy.yaml', ...(options.args ?? [])], options.release)) await createOrReplace(clients, object);
+  const operator = clientsFor(kubeConfigFrom(kubeconfigPath));
+  await waitFor(async () => {
+    const error = await operator.core
+      .createNamespacedConfigMap({ namespace: options.probeNamespace ?? namespace, dryRun: 'All', body: { metadata: { name: 'r4-policy-probe' } } })
+      .then(() => undefined, (e: unknown) => String((e as { body?: string }).body ?? e));
+    return { ok: error?.includes('ValidatingAdmissionPolicy') ?? false, state: error ?? 'allowed' };
+  }, 30_000, 'the admission policy to be enforced');
+}
+
+/** A kubeconfig (a file) that authenticates as a ServiceAccount with a token of its own. */
+export async function serviceAccountKubeconfig(cluster: LocalCluster, clients: Clients, namespace: string, name: string): Promise<string> {
   const token = await clients.core.createNamespacedServiceAccountToken({
-    name: 'r4-operator',
-    namespace: OPERATOR_NAMESPACE,
+    name,
+    namespace,
     body: { spec: { expirationSeconds: 24 * 3600, audiences: [] } },
   });
   const admin = cluster.kc.getCurrentCluster();
@@ -101,14 +138,36 @@ export async function installOperatorAccess(cluster: LocalCluster, clients: Clie
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'local', cluster: { server: admin.server, 'certificate-authority-data': admin.caData ?? Buffer.from(readFileSync(admin.caFile ?? '')).toString('base64') } }],
-    users: [{ name: 'r4-operator', user: { token: token.status?.token } }],
-    contexts: [{ name: 'r4-operator', context: { cluster: 'local', user: 'r4-operator' } }],
-    'current-context': 'r4-operator',
+    users: [{ name, user: { token: token.status?.token } }],
+    contexts: [{ name, context: { cluster: 'local', user: name } }],
+    'current-context': name,
   };
-  const path = join(cluster.dir, 'r4-operator.kubeconfig');
+  const path = join(cluster.dir, `${namespace}.${name}.kubeconfig`);
   writeFileSync(path, JSON.stringify(kubeconfig), { mode: 0o600 });
   return path;
 }
+
+export function kubeConfigFrom(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+/**
+ * Namespace, ServiceAccount, deploy/operator/rbac.yaml and the chart's admission policy; returns a
+ * kubeconfig for that ServiceAccount.
+ */
+export async function installOperatorAccess(cluster: LocalCluster, clients: Clients): Promise<string> {
+  await createOrReplace(clients, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
+  await createOrReplace(clients, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'r4-operator', namespace: OPERATOR_NAMESPACE } });
+  for (const object of readManifests('deploy/operator/rbac.yaml')) await createOrReplace(clients, object);
+  const path = await serviceAccountKubeconfig(cluster, clients, OPERATOR_NAMESPACE, 'r4-operator');
+  await installAdmissionPolicy(cluster, clients, OPERATOR_NAMESPACE, path);
+  return path;
+}
+
+/** The fixture images the scenarios run (see test/cluster/README.md), besides the entropy image. */
+const FIXTURE_REPOSITORIES = ['r4-tampered-core', 'r4-selftest-hang', 'r4-liar', 'r4-replay', 'r4-rekey'];
 
 export interface OperatorProcess {
   identity: string;
@@ -140,6 +199,7 @@ export async function startOperator(cluster: LocalCluster, kubeconfigPath: strin
       R4_DEFAULT_IMAGE: entropy.image,
       R4_DEFAULT_IMAGE_DIGEST: entropy.digest,
       R4_DEFAULT_CORE_SHA256: entropy.coreSha256,
+      R4_ALLOWED_IMAGE_REPOSITORIES: [parseImageReference(entropy.image).repository, ...FIXTURE_REPOSITORIES].join(','),
       LOG_LEVEL: 'debug',
       ...env,
     },

@@ -56,3 +56,23 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "r4.apiKeysSecretName" -}}
 {{- default (printf "%s-api-keys" (include "r4.applianceName" .)) .Values.appliance.apiKeys.existingSecret -}}
 {{- end -}}
+
+{{/* operator.watchNamespace as a JSON list of namespaces ("a,b" -> ["a","b"]); [] means every namespace. */}}
+{{- define "r4.watchNamespaces" -}}
+{{- $namespaces := list -}}
+{{- range (splitList "," .Values.operator.watchNamespace) -}}
+{{- $ns := trim . -}}
+{{- if $ns -}}{{- $namespaces = append $namespaces $ns -}}{{- end -}}
+{{- end -}}
+{{- toJson $namespaces -}}
+{{- end -}}
+
+{{/* The repositories appliances may run images from: operator.allowedImageRepositories, else the shipped one. */}}
+{{- define "r4.allowedImageRepositories" -}}
+{{- join "," (default (list .Values.appliances.image.repository) .Values.operator.allowedImageRepositories) -}}
+{{- end -}}
+
+{{/* The operator's ServiceAccount as the API server names the user it authenticates. */}}
+{{- define "r4.operatorUser" -}}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "r4.serviceAccountName" .) -}}
+{{- end -}}

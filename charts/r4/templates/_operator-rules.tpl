@@ -4,11 +4,11 @@
 - apiGroups: [r4.dev]
   resources: [entropyappliances]
   verbs: [get, list, watch]
-# write their status
+# write their status (server-side apply)
 - apiGroups: [r4.dev]
   resources: [entropyappliances/status]
-  verbs: [get, patch, update]
-# the children, applied server-side (apply may create)
+  verbs: [patch]
+# the children, applied server-side (apply may create); get: is an object of that name this appliance's?
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [get, list, watch, create, patch]
@@ -20,10 +20,14 @@
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
   verbs: [get, list, watch, create, patch]
+# the children: who may reach the entropy pods
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [get, list, watch, create, patch]
 # an appliance's ReplicaSets decide which pods are its own (only those are attested and get traffic)
 - apiGroups: [apps]
   resources: [replicasets]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 # the Service has no selector: the operator lists its attested pods itself
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
@@ -32,14 +36,14 @@
 - apiGroups: [""]
   resources: [configmaps]
   verbs: [get, list, watch, create, patch]
-# its CA (r4-operator-ca), the certificates it issues (<name>-tls) and the CA of a user certificate
+# the certificates it issues (<name>-tls); read the Secrets an appliance names, to check their r4 label
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, create, patch]
 # attest pods: read them and set the r4.dev/cordoned label
 - apiGroups: [""]
   resources: [pods]
-  verbs: [get, list, watch, patch]
+  verbs: [list, watch, patch]
 # the r4.dev/attested readiness gate
 - apiGroups: [""]
   resources: [pods/status]
@@ -53,9 +57,13 @@
   resources: [events]
   verbs: [create]
 {{- end }}
-{{- define "r4.leaderElectionRules" -}}
+{{- define "r4.operatorNamespaceRules" -}}
 # leader election: one Lease in the operator's namespace
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   verbs: [get, create, update]
+# its CA: the Secret r4-operator-ca, made once
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, create]
 {{- end }}

@@ -1,0 +1,24 @@
+import { loadConfig } from './config.js';
+
+const base = { R4_DEFAULT_IMAGE: 'r4:0.1.0', R4_DEFAULT_IMAGE_DIGEST: `sha256:${'d'.repeat(64)}`, R4_DEFAULT_CORE_SHA256: 'a'.repeat(64) };
+
+describe('loadConfig: namespaces and image repositories', () => {
+  test.each<[string, Record<string, string>, string[], string[]]>([
+    ['defaults: every namespace, the default image\'s repository only', {}, [], ['r4']],
+    ['several namespaces', { WATCH_NAMESPACE: 'team-a, team-b' }, ['team-a', 'team-b'], ['r4']],
+    ['a registry with a port', { R4_DEFAULT_IMAGE: 'registry.example:5000/r4/service:1.0' }, [], ['registry.example:5000/r4/service']],
+    ['an explicit list, with a prefix', { R4_ALLOWED_IMAGE_REPOSITORIES: 'r4,registry.example/team/*' }, [], ['r4', 'registry.example/team/*']],
+  ])('%s', (_case, env, namespaces, repositories) => {
+    const config = loadConfig({ ...base, ...env });
+    expect(config.watchNamespaces).toEqual(namespaces);
+    expect(config.allowedImageRepositories).toEqual(repositories);
+  });
+
+  test.each([
+    [{ WATCH_NAMESPACE: 'Team_A' }, /WATCH_NAMESPACE: "Team_A" is not a namespace name/],
+    [{ R4_ALLOWED_IMAGE_REPOSITORIES: 'r4:1.0' }, /"r4:1.0" is not a repository/],
+    [{ R4_ALLOWED_IMAGE_REPOSITORIES: `r4@sha256:${'a'.repeat(64)}` }, /is not a repository/],
+  ])('%j is refused', (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});

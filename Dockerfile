@@ -11,8 +11,11 @@
 #   SOURCE       the repository's URL                          -> org.opencontainers.image.source
 #   CORE_SHA256  SHA-256 of the core the build stage makes     -> dev.r4.core.sha256 (checked, see `attested`)
 #   SERVICE_IMAGE_DIGEST  the service image's digest (operator only) -> the operator's default R4_DEFAULT_IMAGE_DIGEST
+#   BASE_IMAGE   the base, pinned by digest (node:24-bookworm-slim@sha256:...) -> org.opencontainers.image.base.*
+#                build.sh passes the digest of the base it made or found, so both stages are built on exactly it
 
-FROM node:24-bookworm-slim AS build
+ARG BASE_IMAGE=node:24-bookworm-slim
+FROM ${BASE_IMAGE} AS build
 # build-essential and libssl-dev (its libcrypto.a) compile the core; tini-static becomes the runtime's PID 1.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends build-essential libssl-dev tini \
@@ -59,7 +62,7 @@ RUN if [ -z "$CORE_SHA256" ]; then \
 
 # What both images share: Node 24 and tini. Each adds its own compiled code and production dependencies.
 # Everything is owned by root and read-only to the user the processes run as.
-FROM node:24-bookworm-slim AS runtime
+FROM ${BASE_IMAGE} AS runtime
 ARG VERSION=unknown
 ARG REVISION=unknown
 ARG CREATED=unknown

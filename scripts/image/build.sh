@@ -24,7 +24,11 @@ flock 9
 
 step="$(now)"
 sh "$here/base.sh"
-echo "r4 image: base ready ($(since "$step"))"
+# Every stage is built FROM the base by its digest, and the images say which (OCI base labels): a later
+# change of the tag cannot slip another base under the same build.
+base_name="node:24-bookworm-slim"
+base_digest="$(podman image inspect --format '{{.Digest}}' "$base_name")"
+echo "r4 image: base ready ($(since "$step")), $base_name@$base_digest"
 
 version="$("$(sh scripts/node/ensure.sh)/node" -p 'require("./package.json").version')"
 # A tree with uncommitted changes is not that commit: its revision says so.
@@ -45,9 +49,10 @@ build_stage="r4-build:$version"
 build() {
   podman build --pull=never --layers --force-rm --timestamp "$epoch" \
     --build-arg VERSION="$version" --build-arg REVISION="$revision" \
-    --build-arg CREATED="$created" --build-arg SOURCE="$source_url" \
+    --build-arg CREATED="$created" --build-arg SOURCE="$source_url" --build-arg BASE_IMAGE="$base_name@$base_digest" \
     --label org.opencontainers.image.version="$version" --label org.opencontainers.image.revision="$revision" \
     --label org.opencontainers.image.created="$created" \
+    --label org.opencontainers.image.base.name="$base_name" --label org.opencontainers.image.base.digest="$base_digest" \
     "$@" .
 }
 

@@ -21,6 +21,8 @@ const nodeDir = path.dirname(execFileSync('sh', [path.join(repoRoot, 'scripts/no
 let run: TestRun;
 let host: Container;
 let apiKey: string;
+/** What install.sh printed. */
+let installOutput: string;
 
 /** Runs a shell command on the systemd host as root and returns what it printed. */
 const onHost = (script: string) => host.exec(['sh', '-c', script]);
@@ -38,8 +40,8 @@ beforeAll(async () => {
     flags: ['--systemd=always', '--cap-add', 'SYS_ADMIN', '--volume', `${repoRoot}:/src:ro`, '--volume', `${nodeDir}:${nodeDir}:ro`],
   });
   await onHost('systemctl is-system-running --wait || true');
-  const installed = await onHost(`R4_NODE=${nodeDir}/bin/node sh /src/deploy/systemd/install.sh`);
-  process.stderr.write(installed);
+  installOutput = await onHost(`R4_NODE=${nodeDir}/bin/node sh /src/deploy/systemd/install.sh 2>&1`);
+  process.stderr.write(installOutput);
   // Reached from outside the container: 0.0.0.0, in plain HTTP by explicit opt-in (the port is published on 127.0.0.1).
   await onHost('sed -i "s/^API_HOST=.*/API_HOST=0.0.0.0/" /etc/r4/r4.env && echo ALLOW_PLAIN_HTTP=1 >>/etc/r4/r4.env && systemctl enable --now r4');
   apiKey = (await onHost('grep -v "^#" /etc/r4/api-keys')).trim();
@@ -56,6 +58,13 @@ test('install.sh made the user r4 and a key file only root and r4 can read; the 
   expect(await onHost('systemd-analyze verify /etc/systemd/system/r4.service 2>&1')).toBe('');
 }, 60_000);
 
+test('install.sh never prints the key it creates: it says where the key is, and the key is long enough', async () => {
+  expect(apiKey).toMatch(/^[0-9a-f]{48}$/);
+  expect(installOutput).toContain('created /etc/r4/api-keys with one new key');
+  expect(installOutput).not.toContain(apiKey);
+  expect(installOutput).not.toContain(apiKey.slice(0, 16));
+}, 60_000);
+
 test('the service attests the installed core (the checkout\'s manifest) and serves bytes', async () => {
   const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'native/build/manifest.json'), 'utf8')) as { core_sha256: string };
   const version = await getJson<{ integrity: string; selftest: string; mode: string; core_sha256: string }>(`${host.url}/version`);
@@ -65,7 +74,7 @@ test('the service attests the installed core (the checkout\'s manifest) and serv
   expect(answer.text).toMatch(/^[0-9a-f]{64}$/);
 }, 60_000);
 
-test('node and the core run as r4, with no capabilities, no new privileges, seccomp, a read-only root and a private /tmp', async () => {
+test('node and the core run as r4, with no capabilities, no new privileges, seccomp, a read-only root and a private /tmp of 64 MiB', async () => {
   const report = await onHost(`
     main=$(systemctl show -p MainPID --value r4)
     core=$(cat /proc/$main/task/*/children | tr ' ' '\\n' | grep -m1 .)
@@ -74,7 +83,8 @@ test('node and the core run as r4, with no capabilities, no new privileges, secc
       # node, and /proc/<pid>/exe is hidden from a root without CAP_SYS_PTRACE.
       echo "== $(basename "$(tr '\\0' '\\n' </proc/$pid/cmdline | head -n 1)")"
       grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/$pid/status
-      awk '$5 == "/" || $5 == "/home" || $5 == "/opt/r4" { print "mount " $5 " " $6 }' /proc/$pid/mountinfo
+      awk '$5 == "/" || $5 == "/home" || $5 == "/opt/r4" { print "mount " $5 " " $6 }
+        $5 == "/tmp" { for (i = 7; i < NF; i++) if ($i == "-") print "tmp " $(i + 1) " " $(i + 3) }' /proc/$pid/mountinfo
     done
     echo "== host /tmp"; ls /tmp`);
   const uid = (await onHost('id -u r4')).trim();
@@ -90,6 +100,8 @@ test('node and the core run as r4, with no capabilities, no new privileges, secc
     expect(status).toMatch(/^Seccomp:\s+2$/m);
     expect(status).toMatch(/^mount \/ ro,/m);
     expect(status).toMatch(/^mount \/home ro,/m);
+    // A tmpfs of 64 MiB (65536k), whatever a fault writes there.
+    expect(status).toMatch(/^tmp tmpfs \S*size=65536k/m);
   }
   // The sealed copy of the core lives in the unit's own /tmp, invisible in the host's.
   expect(byName.get('host /tmp')).not.toMatch(/r4-core-/);

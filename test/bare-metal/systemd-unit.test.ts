@@ -50,7 +50,7 @@ describe('deploy/systemd/r4.service', () => {
   test('declares the sandbox the issue asks for', () => {
     const text = readFileSync(unit, 'utf8');
     for (const setting of [
-      'ProtectSystem=strict', 'ProtectHome=yes', 'MemoryDenyWriteExecute=yes', 'NoNewPrivileges=yes', 'PrivateTmp=yes',
+      'ProtectSystem=strict', 'ProtectHome=yes', 'MemoryDenyWriteExecute=yes', 'NoNewPrivileges=yes', 'TemporaryFileSystem=/tmp:size=64M,mode=1777,nosuid,nodev',
       'SystemCallFilter=@system-service', 'CapabilityBoundingSet=', 'User=r4',
     ]) {
       expect(text).toMatch(new RegExp(`^${setting.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));

@@ -3,7 +3,7 @@
 // only), it attests its own core and serves bytes; with a tampered core it serves none; SIGTERM stops it
 // cleanly. Nothing here asserts a duration: the machine is shared and noisy; timings are printed.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from '../support/image-build.js';
@@ -15,7 +15,7 @@ import { TestRun } from '../support/test-run.js';
 const CORE_PATH = '/app/runtime/bin/re4_dump';
 const MANIFEST_PATH = '/app/selftest/manifest.json';
 const CORE_LABEL = 'dev.r4.core.sha256';
-const API_KEY = 'image-test-key';
+const API_KEY = 'image-test-key-0123456789abcdef0123456789';
 const pinnedNode = /^NODE_VERSION=(\S+)$/m.exec(readFileSync(path.join(repoRoot, 'scripts/node/versions.env'), 'utf8'))?.[1];
 const auth = { 'x-api-key': API_KEY };
 
@@ -81,6 +81,10 @@ describe('the service image', () => {
     expect(labels?.['org.opencontainers.image.revision']).toMatch(new RegExp(`^${git('rev-parse', 'HEAD')}(-dirty)?$`));
     const committed = new Date(Number(git('log', '-1', '--format=%ct')) * 1000).toISOString().replace(/\.000Z$/, 'Z');
     expect(labels?.['org.opencontainers.image.created']).toBe(committed);
+    // Built on the base by its digest, and saying which (the base's tag could move; the digest cannot).
+    const base = await inspectImage(labels?.['org.opencontainers.image.base.name'] ?? '');
+    expect(labels?.['org.opencontainers.image.base.digest']).toBe(base.Digest);
+    expect(base.Digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(config.User).toBe('65532:65532');
     expect(config.Entrypoint).toEqual(['/usr/bin/tini', '--']);
     expect(config.Env).toEqual(expect.arrayContaining([`R4_CORE_PATH=${CORE_PATH}`, `R4_MANIFEST_PATH=${MANIFEST_PATH}`]));
@@ -180,20 +184,23 @@ describe('with a tampered core mounted over the real one', () => {
   }, 60_000);
 });
 
-describe('the quick start: `docker run -d -p 8080:8080 -e API_KEY=demo -e ALLOW_PLAIN_HTTP=1 <image>`', () => {
+describe('the quick start: `docker run -d -p 8080:8080 -e API_KEY="$key" -e ALLOW_PLAIN_HTTP=1 <image>`', () => {
+  /** As the README makes it: `key=$(openssl rand -hex 16)`. */
+  const key = randomBytes(16).toString('hex');
+
   test('without TLS and without ALLOW_PLAIN_HTTP=1 it refuses to serve plain HTTP on 0.0.0.0, and says what to set', async () => {
-    const result = await runToExit(run, images.service, ['--env', 'API_KEY=demo']);
+    const result = await runToExit(run, images.service, ['--env', `API_KEY=${key}`]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('give TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS, or set ALLOW_PLAIN_HTTP=1 to serve plain HTTP there');
   }, 120_000);
 
   test('with an API key and ALLOW_PLAIN_HTTP=1 it runs sealed, as uid 65532, and serves', async () => {
-    const container = await runContainer(run, { image: images.service, port: 8080, purpose: 'quickstart', env: { API_KEY: 'demo', ...PLAIN_HTTP } });
+    const container = await runContainer(run, { image: images.service, port: 8080, purpose: 'quickstart', env: { API_KEY: key, ...PLAIN_HTTP } });
     await waitForHttp(container, '/health');
     expect((await getJson<VersionDoc>(`${container.url}/version`)).mode).toBe('sealed');
     // The README's curl examples: the key as a header, or in the query.
-    expect((await get(`${container.url}/random?n=32&fmt=hex`, { 'x-api-key': 'demo' })).text).toMatch(/^[0-9a-f]{64}$/);
-    expect(Buffer.from((await get(`${container.url}/random?n=16&fmt=base64&key=demo`)).text, 'base64')).toHaveLength(16);
+    expect((await get(`${container.url}/random?n=32&fmt=hex`, { 'x-api-key': key })).text).toMatch(/^[0-9a-f]{64}$/);
+    expect(Buffer.from((await get(`${container.url}/random?n=16&fmt=base64&key=${key}`)).text, 'base64')).toHaveLength(16);
     expect((await container.exec(['id', '-u'])).trim()).toBe('65532');
     await container.kill('SIGTERM');
     expect((await container.exited).code).toBe(0);

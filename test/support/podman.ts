@@ -43,6 +43,7 @@ export async function podmanText(args: readonly string[], timeoutMs?: number): P
 /** An image's configuration as `podman image inspect` reports it (the parts the tests read). */
 export interface ImageConfig {
   Id: string;
+  Digest: string;
   Size: number;
   Labels: Record<string, string> | null;
   Config: { User?: string; Entrypoint?: string[]; Cmd?: string[]; Env?: string[]; ExposedPorts?: Record<string, unknown> };

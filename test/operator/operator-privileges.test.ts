@@ -95,7 +95,8 @@ local.test('as the operator: on a pod of an appliance only the r4.dev/cordoned l
   expect(await outcome(operator.core.patchNamespacedPod({ name: 'entropy-0', namespace, body: { spec: { containers: [{ name: 'entropy', image: 'evil/miner:1' }] } } }, strategic))).toEqual(label);
   expect(await patchPod('bystander', { metadata: { labels: { 'r4.dev/cordoned': 'true' } } })).toEqual(label);
   const status = deniedByPolicy(/may change only its condition r4.dev\/attested/);
-  expect(await patchStatus('entropy-0', [{ type: 'Ready', status: 'True' }])).toEqual(status);
+  // A reason the kubelet never writes, so the patch changes the condition whether or not the pod is ready yet.
+  expect(await patchStatus('entropy-0', [{ type: 'Ready', status: 'True', reason: 'SetByTheOperator' }])).toEqual(status);
   expect(await patchStatus('bystander', [attested])).toEqual(status);
   expect(await outcome(operator.core.deleteNamespacedPod({ name: 'bystander', namespace }))).toEqual(deniedByRbac);
 

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { findLeftovers, nothingLeft } from './leftovers.js';
 import type { Clients } from './jest-cluster.js';
 import { createNamespace, useLocalCluster } from './jest-cluster.js';
-import { inPodNetns } from './pod-exec.js';
+import { getFromPod } from './pod-exec.js';
 import { listBridges, parseAlias } from './pod-network.js';
 import { liveLocalProcessIds } from '../support/local-process.js';
 import { processesMentioning } from '../support/processes.js';
@@ -29,8 +29,6 @@ const servicePort = 8080;
 const otherPort = 9090;
 
 const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-const pidOf = (pod: V1Pod) => Number(/^local-process:\/\/(\d+)$/.exec(pod.status?.containerStatuses?.[0]?.containerID ?? '')?.[1]);
-
 function echoContainer(name: string, port: number) {
   return {
     name,
@@ -59,24 +57,9 @@ async function runningPod(clients: Clients, namespace: string, name: string, lab
   );
 }
 
-/**
- * From inside a client pod's network namespace, one HTTP GET to address:port: 'served' if the echo server
- * answered, else the error's code (kube-router rejects a denied SYN, so ECONNREFUSED; a silent drop times out).
- */
-async function reach(client: V1Pod, address: string, port: number): Promise<string> {
-  const script = `
-    import { get } from 'node:http';
-    const req = get({ host: ${JSON.stringify(address)}, port: ${port}, path: '/', timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => console.log(res.statusCode === 200 && body.startsWith('hello from') ? 'served' : 'status ' + res.statusCode));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (error) => console.log(error.code ?? error.message));
-  `;
-  const result = await inPodNetns(pidOf(client), script);
-  return result.stdout.trim() || `no answer (exit ${result.status}: ${result.stderr.trim()})`;
-}
+/** One HTTP GET to the echo server at address:port from inside a client pod (pod-exec.ts). */
+const reach = (client: V1Pod, address: string, port: number) =>
+  getFromPod(client, { scheme: 'http', options: { host: address, port, path: '/' }, servedBody: /^hello from/ });
 
 interface Scene {
   server: V1Pod;

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clients } from './jest-cluster.js';
 import { useLocalCluster } from './jest-cluster.js';
 import { alive } from '../support/processes.js';
-import { inPodNetns } from './pod-exec.js';
+import { inPodNetns, podProcessPid } from './pod-exec.js';
 import { listNetns, netnsEtcDir } from './pod-network.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -78,8 +78,6 @@ async function readyPods(clients: Clients, namespace: string, app: string, count
     `${count} Ready pod(s) of ${namespace}/${app}`,
   );
 }
-
-const pidOf = (pod: V1Pod) => Number(/^local-process:\/\/(\d+)$/.exec(pod.status?.containerStatuses?.[0]?.containerID ?? '')?.[1]);
 
 local.test('a Deployment of the real entropy service becomes Ready and serves /random through its pod IP', async ({ clients, namespace }) => {
   await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'api-key' }, stringData: { key: 'cluster-test-key-0123456789abcdef0123456789' } } });
@@ -182,7 +180,7 @@ local.test('a pod with a readiness gate stays not Ready until the gate\'s condit
 local.test('deleting a Deployment garbage-collects its pods and stops their processes', async ({ clients, namespace }) => {
   await clients.apps.createNamespacedDeployment({ namespace, body: deployment('doomed', 'echo-server', 2) });
   const pods = await readyPods(clients, namespace, 'doomed', 2);
-  const pids = pods.map(pidOf);
+  const pids = pods.map(podProcessPid);
   expect(pids.every((pid) => Number.isInteger(pid) && alive(pid))).toBe(true);
   // The kernel's answer to "which namespace is this process in" (namespaces named by `ip netns add`).
   const podNetns = pids.map((pid) => execFileSync('ip', ['netns', 'identify', String(pid)], { encoding: 'utf8' }).trim());
@@ -231,7 +229,7 @@ local.test('pods reach Services by name and ClusterIP, spread over ready endpoin
   );
 
   const served = await inPodNetns(
-    pidOf(pods[0] as V1Pod),
+    podProcessPid(pods[0] as V1Pod),
     // A new connection per request (agent: false): the NAT choice is made once per connection. The harness
     // programs the pod's rules from its own watch, a moment after the EndpointSlice lists both pods (as
     // kube-proxy does): connections go on until both pods have answered, for at most 15 s.
@@ -256,13 +254,13 @@ local.test('pods reach Services by name and ClusterIP, spread over ready endpoin
   expect(answer.short).toMatch(/^hello from web-/);
 
   // No ready endpoint: refused at once, not a hang.
-  const refused = await inPodNetns(pidOf(pods[0] as V1Pod), `fetch('http://nobody.${namespace}.svc/').then(() => console.log('answered'), (e) => console.log(e.cause?.code))`);
+  const refused = await inPodNetns(podProcessPid(pods[0] as V1Pod), `fetch('http://nobody.${namespace}.svc/').then(() => console.log('answered'), (e) => console.log(e.cause?.code))`);
   expect(refused.stdout.trim()).toBe('ECONNREFUSED');
 
   // The kubernetes Service leads to the API server, whose certificate names its ClusterIP.
   const ca = readFileSync(cluster.kc.getCurrentCluster()?.caFile ?? '').toString('base64');
   const api = await inPodNetns(
-    pidOf(pods[1] as V1Pod),
+    podProcessPid(pods[1] as V1Pod),
     `import { get } from 'node:https';
      get('https://kubernetes.default.svc/readyz', { agent: false, ca: Buffer.from('${ca}', 'base64') }, (res) => { console.log(res.statusCode); res.resume(); }).on('error', (e) => console.log(e.message));`,
   );

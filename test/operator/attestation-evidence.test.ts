@@ -7,7 +7,7 @@ import { createCertificateAuthority, issueServerCertificate } from '../../operat
 import type { ClusterHandle } from '../cluster/jest-cluster.js';
 import { useLocalCluster } from '../cluster/jest-cluster.js';
 import { programDigest, programFor, type LocalProgram } from '../cluster/kubelet/programs.js';
-import { inPodNetns } from '../cluster/pod-exec.js';
+import { inPodNetns, podProcessPid } from '../cluster/pod-exec.js';
 import { waitFor } from '../support/wait-for.js';
 import { ApplianceApi, condition, exampleApiKey } from './appliance-api.js';
 import { entropyImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from './operator-harness.js';
@@ -121,7 +121,7 @@ local.test('/random over HTTPS through the Service name, with the CA from <appli
     const pod = await clients.core.readNamespacedPod({ name: 'client', namespace });
     return { ok: pod.status?.phase === 'Running', state: pod };
   }, 60_000, 'the client pod to run');
-  const pid = Number(client.status?.containerStatuses?.[0]?.containerID?.replace('local-process://', ''));
+  const pid = podProcessPid(client);
   const script = `import https from 'node:https';
     https.get('https://demo.${namespace}.svc:8080/random?n=32&fmt=hex', { ca: ${JSON.stringify(trust.ca)}, headers: { 'x-api-key': ${JSON.stringify(KEY)} } }, (res) => {
       let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => console.log(res.statusCode, body));

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ApplianceClient, EntropyAppliance } from '../../api/v1alpha1/types.js';
 import { createNamespace, useLocalCluster, type Clients } from '../cluster/jest-cluster.js';
-import { inPodNetns } from '../cluster/pod-exec.js';
+import { getFromPod } from '../cluster/pod-exec.js';
 import type { TlsTarget } from '../support/https.js';
 import { waitFor } from '../support/wait-for.js';
 import { ApplianceApi, condition } from './appliance-api.js';
@@ -25,8 +25,6 @@ const OPERATOR_HTTP_PORT = 8081;
 const KEY = randomBytes(16).toString('hex');
 
 const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-const pidOf = (pod: V1Pod) => Number(/^local-process:\/\/(\d+)$/.exec(pod.status?.containerStatuses?.[0]?.containerID ?? '')?.[1]);
-
 /** A pod that is Ready, read back with its status. */
 async function readyPod(clients: Clients, namespace: string, name: string): Promise<V1Pod> {
   return waitFor(
@@ -112,29 +110,15 @@ async function clientPod(clients: Clients, namespace: string, name: string, labe
 }
 
 /**
- * From inside a client pod's network namespace, one GET /random over TLS (verified against the appliance's
- * CA, for the name its certificate carries) with the appliance's key: 'served' if 32 bytes came back as
- * hex; else the status, or the connection's error code (kube-router rejects a denied SYN: ECONNREFUSED;
- * a silent drop would be ETIMEDOUT after 3 s).
+ * From inside a client pod, one GET /random over TLS (verified against the appliance's CA, for the name its
+ * certificate carries) with the appliance's key: 'served' if 32 bytes came back as hex (pod-exec.ts).
  */
-async function randomFrom(client: V1Pod, host: string, trust: TlsTarget): Promise<string> {
-  const script = `
-    import { get } from 'node:https';
-    const req = get(
-      { host: ${JSON.stringify(host)}, port: ${SERVICE_PORT}, path: '/random?n=32&fmt=hex', ca: ${JSON.stringify(trust.ca)}, servername: ${JSON.stringify(trust.servername)},
-        headers: { 'x-api-key': ${JSON.stringify(KEY)} }, agent: false, timeout: 3000 },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => console.log(res.statusCode === 200 && /^[0-9a-f]{64}$/.test(body) ? 'served' : 'status ' + res.statusCode));
-      },
-    );
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (error) => console.log(error.code ?? error.message));
-  `;
-  const result = await inPodNetns(pidOf(client), script);
-  return result.stdout.trim() || `no answer (exit ${result.status}: ${result.stderr.trim()})`;
-}
+const randomFrom = (client: V1Pod, host: string, trust: TlsTarget) =>
+  getFromPod(client, {
+    scheme: 'https',
+    options: { host, port: SERVICE_PORT, path: '/random?n=32&fmt=hex', ca: trust.ca, servername: trust.servername, headers: { 'x-api-key': KEY } },
+    servedBody: /^[0-9a-f]{64}$/,
+  });
 
 interface Scene {
   entropyPodIP: string;

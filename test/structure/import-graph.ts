@@ -5,8 +5,8 @@ import { dirname, join, normalize } from 'node:path';
 import ts from 'typescript';
 import { repoRoot } from '../support/repo-paths.js';
 
-export const ROOTS = ['api', 'contracts', 'service', 'operator', 'cdk8s', 'test', 'bench', 'scripts'];
-export const PRODUCT = ['api', 'contracts', 'service', 'operator', 'cdk8s'];
+export const ROOTS = ['api', 'contracts', 'vrf', 'service', 'operator', 'cdk8s', 'cli', 'test', 'bench', 'scripts'];
+export const PRODUCT = ['api', 'contracts', 'vrf', 'service', 'operator', 'cdk8s', 'cli'];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -21,6 +21,8 @@ export interface ImportGraph {
   files: Map<string, string[]>;
   /** file -> the packages it imports (bare specifiers, `node:` built-ins left out). */
   packages: Map<string, string[]>;
+  /** file -> the `node:` built-ins it imports. */
+  builtins: Map<string, string[]>;
 }
 
 /** `@scope/name/sub` -> `@scope/name`; `name/sub` -> `name`. */
@@ -29,12 +31,14 @@ const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('
 export function importGraph(): ImportGraph {
   const files = new Map<string, string[]>();
   const packages = new Map<string, string[]>();
+  const builtins = new Map<string, string[]>();
   for (const file of ROOTS.flatMap(tsFiles)) {
     const specs = ts.preProcessFile(readFileSync(join(repoRoot, file), 'utf8'), true, true).importedFiles.map((f) => f.fileName);
     files.set(file, specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)).replace(/\.js$/, '.ts')));
     packages.set(file, [...new Set(specs.filter((s) => !s.startsWith('.') && !s.startsWith('node:')).map(packageName))]);
+    builtins.set(file, specs.filter((s) => s.startsWith('node:')));
   }
-  return { files, packages };
+  return { files, packages, builtins };
 }
 
 /** Every file reachable from `entry` through relative imports, the entry included. */

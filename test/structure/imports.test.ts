@@ -2,7 +2,7 @@
 // leaves, the workload construct sits on them, the two programs never reach into each other, product code
 // never into tests), and no import loops anywhere — between files, and between top-level folders (test
 // folders each count as one), tests included. Type-only imports count: they are dependencies too.
-import { importGraph, PRODUCT } from './import-graph.js';
+import { importGraph, PRODUCT, reachable } from './import-graph.js';
 
 const graph = importGraph();
 
@@ -31,6 +31,23 @@ test('cdk8s/ imports only api/ and contracts/', () => {
 test('service/ and operator/ never import each other', () => {
   expect(violations((f) => top(f) === 'service', (t) => top(t) !== 'operator')).toEqual([]);
   expect(violations((f) => top(f) === 'operator', (t) => top(t) !== 'service')).toEqual([]);
+});
+
+test('vrf/ (the verification library) and cli/ import neither program', () => {
+  expect(violations((f) => top(f) === 'vrf', (t) => ['vrf', 'contracts'].includes(top(t)))).toEqual([]);
+  expect(violations((f) => top(f) === 'cli', (t) => ['cli', 'vrf', 'contracts'].includes(top(t)))).toEqual([]);
+});
+
+/** What a browser cannot load: Node's built-ins and native addons. */
+const NODE_ONLY_PACKAGES = ['sodium-native'];
+
+test('the portable part of vrf/ (all but vrf/node/) reaches nothing Node-only, so a browser runs it', () => {
+  const portable = [...graph.files.keys()].filter((f) => top(f) === 'vrf' && !f.startsWith('vrf/node/') && !f.endsWith('.test.ts'));
+  expect(portable.length).toBeGreaterThan(0);
+  const nodeOnly = portable.flatMap((entry) =>
+    [...reachable(graph, entry)].flatMap((file) => [...(graph.builtins.get(file) ?? []), ...(graph.packages.get(file) ?? []).filter((p) => NODE_ONLY_PACKAGES.includes(p))].map((what) => `${entry} reaches ${file} -> ${what}`)),
+  );
+  expect([...new Set(nodeOnly)]).toEqual([]);
 });
 
 test('product code never imports tests, benchmarks or scripts', () => {

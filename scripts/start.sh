@@ -16,6 +16,12 @@ if [ -z "${API_KEY:-}" ] && [ -z "${API_KEYS_FILE:-}" ]; then
   export API_KEY=demo R4_DEMO=1
   key_note="DEMO MODE (R4_DEMO=1): API key: demo; for real use set API_KEY=\$(openssl rand -hex 16)"
 fi
+# /vrf needs the appliance's keys: a local run keeps one keyset, made once by the core, so its beacon keeps
+# its chain across restarts (docs/vrf.md). Set R4_VRF_KEYSET_FILE to use another.
+if [ -z "${R4_VRF_KEYSET_FILE:-}" ]; then
+  export R4_VRF_KEYSET_FILE="${XDG_STATE_HOME:-$HOME/.local/state}/r4/vrf-keyset.json"
+fi
+sh scripts/node/run.sh --quiet node dist/service/vrf/keygen.js "$R4_VRF_KEYSET_FILE"
 export API_HOST="${API_HOST:-127.0.0.1}"
 export PORT="${PORT:-8080}"
 scheme=http

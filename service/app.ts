@@ -17,8 +17,10 @@ import { openapiRoute } from './routes/openapi.js';
 import { randomRoute } from './routes/random.js';
 import { readyRoute } from './routes/ready.js';
 import { versionRoute } from './routes/version.js';
+import { vrfRoute } from './routes/vrf.js';
 import type { BuildInfo } from './routes/versionDocument.js';
 import type { ServiceMetrics } from './telemetry/metrics.js';
+import type { VrfService } from './vrf/vrfService.js';
 import { withLazyChildren } from './telemetry/lazyChildLogger.js';
 import { installRequestLog } from './telemetry/requestLog.js';
 import { installRequestSpans } from './telemetry/tracing.js';
@@ -27,6 +29,7 @@ export interface AppDependencies {
   config: ServiceConfig;
   supervisor: CoreSupervisor;
   keys: KeyStore;
+  vrf: VrfService;
   metrics: ServiceMetrics;
   build: BuildInfo;
   startedAt: number;
@@ -91,6 +94,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(attestationRoute, { ...identity, signer: new AttestationSigner(supervisor) });
   const inFlight = new BytesInFlight(config.serving.bytesInFlight);
   await app.register(randomRoute, { supervisor, keys: deps.keys, limits, inFlight, metrics, maxBytesPerRequest: config.maxBytesPerRequest, allowQueryKey: config.allowQueryKey });
+  await app.register(vrfRoute, { vrf: deps.vrf, supervisor, keys: deps.keys, limits, allowQueryKey: config.allowQueryKey });
   await app.register(metricsRoute, { metrics });
   await app.register(openapiRoute);
   return app;

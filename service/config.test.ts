@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { DEFAULT_RATE_LIMITS, DEFAULT_SERVER_TIMEOUTS, parseConfig, parseDecimal, type Env } from './config.js';
 
 const MIB = 1024 * 1024;
@@ -46,6 +47,7 @@ describe('parseConfig', () => {
       sealedDir: '/tmp',
       logLevel: 'info',
       tracing: false,
+      vrf: { keysetFile: null, appliance: 'local', beaconPeriodSeconds: 30, beaconGenesisMs: null, workerThreads: availableParallelism() },
     });
   });
 
@@ -80,6 +82,11 @@ describe('parseConfig', () => {
       R4_SEALED_DIR: '/run/r4',
       LOG_LEVEL: 'warn',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      R4_VRF_KEYSET_FILE: 'vrf/keyset.json',
+      R4_APPLIANCE: 'ns/demo',
+      R4_VRF_BEACON_PERIOD_S: '5',
+      R4_VRF_BEACON_GENESIS: '2026-01-01T00:00:00Z',
+      VRF_WORKER_THREADS: '3',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -105,6 +112,7 @@ describe('parseConfig', () => {
       sealedDir: '/run/r4',
       logLevel: 'warn',
       tracing: true,
+      vrf: { keysetFile: '/srv/app/vrf/keyset.json', appliance: 'ns/demo', beaconPeriodSeconds: 5, beaconGenesisMs: Date.parse('2026-01-01T00:00:00Z'), workerThreads: 3 },
     });
   });
 
@@ -231,6 +239,14 @@ describe('parseConfig', () => {
   it('refuses a sealed dir too long for the core\'s output socket, naming the limit', () => {
     expect(parse({ API_KEY: KEY, API_HOST: '127.0.0.1', R4_SEALED_DIR: `/${'d'.repeat(74)}` }).ok).toBe(true);
     expect(error({ API_KEY: KEY, API_HOST: '127.0.0.1', R4_SEALED_DIR: `/${'d'.repeat(75)}` })).toMatch(/R4_SEALED_DIR \(default: the temp dir\) must be at most 75 bytes long, for the core's output socket inside it \(got 76/);
+  });
+
+  it('refuses VRF settings that cannot be meant, naming each', () => {
+    const base = { API_KEY: KEY, API_HOST: '127.0.0.1' };
+    expect(error({ ...base, R4_APPLIANCE: 'Not/A/Name' })).toMatch(/R4_APPLIANCE must be "namespace\/name"/);
+    expect(error({ ...base, R4_VRF_BEACON_GENESIS: 'yesterday' })).toMatch(/R4_VRF_BEACON_GENESIS must be an RFC 3339 time/);
+    expect(error({ ...base, R4_VRF_BEACON_PERIOD_S: '0' })).toMatch(/R4_VRF_BEACON_PERIOD_S must be an integer from 1 to 86400/);
+    expect(error({ ...base, VRF_WORKER_THREADS: '0' })).toMatch(/VRF_WORKER_THREADS must be an integer from 1 to 64/);
   });
 
   it('reports every problem in one message', () => {

@@ -1,7 +1,9 @@
 import { BlockList, isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ServiceEnv, ServiceEnvName } from '../contracts/service-env.js';
 import { SHA256_HEX } from '../contracts/sha256.js';
+import { isRfc3339 } from '../contracts/vrf-keyset.js';
 import { keyProblem } from './auth/keyPolicy.js';
 import { MAX_SEALED_DIR_BYTES } from './core/privateDir.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES, memoryBudget, memoryDerivedLimits, type MemoryBudget, type MemoryDerivedLimits } from './memoryBudget.js';
@@ -68,6 +70,19 @@ export interface ServiceConfig {
   sealedDir: string;
   logLevel: string;
   tracing: boolean;
+  vrf: VrfSettings;
+}
+
+/** /vrf and the beacon (docs/vrf.md). */
+export interface VrfSettings {
+  /** R4_VRF_KEYSET_FILE; null: no keys, so /vrf answers 503. */
+  keysetFile: string | null;
+  appliance: string;
+  beaconPeriodSeconds: number;
+  /** R4_VRF_BEACON_GENESIS in ms since the epoch; null: the first key's active_from. */
+  beaconGenesisMs: number | null;
+  /** Threads that prove and sign (VRF_WORKER_THREADS; default one per CPU the process may use). */
+  workerThreads: number;
 }
 
 export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; error: string };
@@ -209,11 +224,35 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     sealedDir,
     logLevel,
     tracing: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+    vrf: parseVrfSettings(env, path, int, problems),
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, error: `invalid configuration: ${problems.join('; ')}` };
 }
 
 type IntSetting = (name: ServiceEnvName, fallback: number, min: number, max: number) => number;
+
+/** A beacon round lasts from a second to a day; the appliance's spec has the same bounds. */
+const MAX_BEACON_PERIOD_S = 86_400;
+const MAX_VRF_WORKER_THREADS = 64;
+const APPLIANCE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)?$/;
+
+function parseVrfSettings(env: Env, path: (name: ServiceEnvName, fallback: string) => string, int: IntSetting, problems: string[]): VrfSettings {
+  const appliance = env.R4_APPLIANCE === undefined || env.R4_APPLIANCE === '' ? 'local' : env.R4_APPLIANCE;
+  if (!APPLIANCE_NAME.test(appliance)) problems.push(`R4_APPLIANCE must be "namespace/name" of lowercase DNS names (got ${quote(appliance)})`);
+  let beaconGenesisMs: number | null = null;
+  const genesis = env.R4_VRF_BEACON_GENESIS;
+  if (genesis !== undefined && genesis !== '') {
+    beaconGenesisMs = isRfc3339(genesis) ? Date.parse(genesis) : null;
+    if (beaconGenesisMs === null) problems.push(`R4_VRF_BEACON_GENESIS must be an RFC 3339 time such as 2026-01-01T00:00:00Z (got ${quote(genesis)})`);
+  }
+  return {
+    keysetFile: env.R4_VRF_KEYSET_FILE ? path('R4_VRF_KEYSET_FILE', '') : null,
+    appliance,
+    beaconPeriodSeconds: int('R4_VRF_BEACON_PERIOD_S', 30, 1, MAX_BEACON_PERIOD_S),
+    beaconGenesisMs,
+    workerThreads: int('VRF_WORKER_THREADS', availableParallelism(), 1, MAX_VRF_WORKER_THREADS),
+  };
+}
 
 /** Timeouts, connections and bytes in flight; a derived default that cannot work names the memory it came from. */
 function parseServingLimits(

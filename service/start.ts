@@ -5,6 +5,7 @@ import { KeyStore } from './auth/keyStore.js';
 import { buildApp } from './app.js';
 import type { ServiceConfig } from './config.js';
 import { CoreSupervisor } from './core/supervisor.js';
+import { VrfService } from './vrf/vrfService.js';
 import { packageVersion } from './packageRoot.js';
 import { BatchedLogWriter } from './telemetry/logWriter.js';
 import { createMetrics } from './telemetry/metrics.js';
@@ -56,10 +57,14 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     poolLevel: () => supervisor.pool?.level ?? 0,
   });
   supervisor.onModeChange((from, to) => metrics.modeChanged(from, to));
+  // Answers name the core attested at start; while it is not sealed, /vrf answers nothing (routes/vrf.ts).
+  const coreSha256 = supervisor.snapshot().integrity.measuredSha256 ?? NO_CORE_SHA256;
+  const vrf = await VrfService.open(config.vrf, coreSha256, log.child({ component: 'vrf' }));
   const app = await buildApp({
     config,
     supervisor,
     keys,
+    vrf,
     metrics,
     build: { version, apiGit: gitRevision(options.packageRoot) },
     startedAt: Date.now(),
@@ -69,7 +74,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   try {
     await app.listen({ host: config.host, port: config.port, listenTextResolver: https?.listenTextResolver });
   } catch (err) {
-    await Promise.all([app.close(), supervisor.stop(), metrics.shutdown()]);
+    await Promise.all([app.close(), supervisor.stop(), metrics.shutdown(), vrf.close()]);
     keys.close();
     throw err;
   }
@@ -87,6 +92,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
         await reloader?.stop();
         await app.close();
         await supervisor.stop();
+        await vrf.close();
         await metrics.shutdown();
         keys.close();
         await new Promise<void>((resolve) => log.flush(() => resolve()));
@@ -95,6 +101,9 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     },
   };
 }
+
+/** Never served: with no measured core the mode is not sealed, and /vrf refuses. */
+const NO_CORE_SHA256 = '0'.repeat(64);
 
 /** Standard output in batches (telemetry/logWriter.ts); what is pending is written when the process exits. */
 function batchedStdout(): BatchedLogWriter {

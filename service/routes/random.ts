@@ -1,11 +1,11 @@
 import type { FastifyPluginCallback, FastifyReply } from 'fastify';
-import { presentedKey } from '../auth/presentedKey.js';
+import { admit, tooMany, type Detail } from '../auth/admission.js';
 import type { KeyStore } from '../auth/keyStore.js';
 import { drawEntropy, EntropyUnavailable, type Draw } from '../core/entropy.js';
 import { encodedLength } from '../core/textAnswer.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
 import type { BytesInFlight } from '../ratelimit/bytesInFlight.js';
-import type { LimitRefusal, RandomLimits } from '../ratelimit/randomLimits.js';
+import type { RandomLimits } from '../ratelimit/randomLimits.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { holdUntilClosed, type AnswerHold } from './answerRelease.js';
 import { FORMATS, parseRandomQuery, type Format } from './randomQuery.js';
@@ -20,10 +20,6 @@ export interface RandomRouteOptions {
   maxBytesPerRequest: number;
   /** ALLOW_QUERY_KEY: whether `?key=` is taken besides the x-api-key header. */
   allowQueryKey: boolean;
-}
-
-interface Detail {
-  detail: string;
 }
 
 /**
@@ -43,12 +39,7 @@ const TEXT = 'text/plain; charset=utf-8';
  */
 export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, options, done) => {
   const { supervisor, keys, limits, inFlight, metrics, maxBytesPerRequest, allowQueryKey } = options;
-  const lookup = (key: string) => keys.lookup(key);
-
-  const tooMany = (reply: FastifyReply, refusal: LimitRefusal): Detail => {
-    reply.code(429).header('retry-after', String(refusal.retryAfterS));
-    return { detail: refusal.detail };
-  };
+  const gate = { keys, limits, allowQueryKey };
 
   /**
    * Fastify's content type for a string (text/plain; charset=utf-8) and for a Buffer (application/octet-stream)
@@ -125,22 +116,11 @@ export const randomRoute: FastifyPluginCallback<RandomRouteOptions> = (app, opti
     },
     (request, reply) => {
       const now = Date.now();
-      const ipRefusal = limits.perIp(request.ip, now);
-      if (ipRefusal !== null) return tooMany(reply, ipRefusal);
-
-      const failuresRefusal = limits.perIpAuthFailures(request.ip, now);
-      if (failuresRefusal !== null) return tooMany(reply, failuresRefusal);
+      const admitted = admit(gate, request, reply, now);
+      if (!('keyId' in admitted)) return admitted;
+      const { keyId } = admitted;
 
       const query = request.query as Record<string, unknown>;
-      const presented = presentedKey(lookup, request.headers, query, allowQueryKey);
-      if (!presented.ok) {
-        limits.authFailed(request.ip, now);
-        reply.code(401);
-        return { detail: presented.detail };
-      }
-      const keyId = presented.keyId;
-      request.keyId = keyId;
-
       const parsed = parseRandomQuery(query, maxBytesPerRequest);
       if (!parsed.ok) {
         reply.code(400);

@@ -220,7 +220,7 @@ describe('the entropy API, sealed', () => {
       );
       expect(status).toBe(200);
       expect(json.openapi).toMatch(/^3\./);
-      expect(Object.keys(json.paths).sort()).toEqual(['/attestation', '/health', '/metrics', '/random', '/ready', '/version']);
+      expect(Object.keys(json.paths).sort()).toEqual(['/attestation', '/health', '/metrics', '/random', '/ready', '/version', '/vrf', '/vrf/beacon/info', '/vrf/beacon/latest', '/vrf/beacon/{round}', '/vrf/keys']);
       const parameters = json.paths['/random']?.get?.parameters ?? [];
       // The key parameter is documented by the security schemes below rather than as a plain parameter.
       expect(parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:fmt', 'query:n']);

@@ -36,6 +36,7 @@ COPY contracts/ contracts/
 COPY service/ service/
 COPY operator/ operator/
 COPY cdk8s/ cdk8s/
+COPY vrf/ vrf/
 RUN npx tsc -p tsconfig.product.json
 # Each image keeps only its program's npm packages (package.json's r4.programs and what they need). Type
 # declarations and source maps are never loaded at run time.
@@ -91,11 +92,18 @@ COPY --from=operator-dependencies /src/node_modules/ node_modules/
 COPY --from=build /src/dist/api/ dist/api/
 COPY --from=build /src/dist/contracts/ dist/contracts/
 COPY --from=build /src/dist/cdk8s/ dist/cdk8s/
+COPY --from=build /src/dist/vrf/ dist/vrf/
 COPY --from=build /src/dist/operator/ dist/operator/
+# The core makes the appliances' VRF keys (operator/vrf/keygen.ts): the same attested core as the service's,
+# measured against its manifest before each use and run from a private copy in /tmp.
+COPY --from=attested /src/native/build/re4_dump /app/runtime/bin/re4_dump
+COPY --from=attested /src/native/build/manifest.json /app/selftest/manifest.json
 ARG CORE_SHA256
 ARG SERVICE_IMAGE_DIGEST
 ENV R4_DEFAULT_CORE_SHA256=$CORE_SHA256 \
-    R4_DEFAULT_IMAGE_DIGEST=$SERVICE_IMAGE_DIGEST
+    R4_DEFAULT_IMAGE_DIGEST=$SERVICE_IMAGE_DIGEST \
+    R4_CORE_PATH=/app/runtime/bin/re4_dump \
+    R4_MANIFEST_PATH=/app/selftest/manifest.json
 EXPOSE 8081
 CMD ["node", "dist/operator/main.js"]
 
@@ -105,6 +113,7 @@ CMD ["node", "dist/operator/main.js"]
 FROM runtime AS service
 COPY --from=service-dependencies /src/node_modules/ node_modules/
 COPY --from=build /src/dist/contracts/ dist/contracts/
+COPY --from=build /src/dist/vrf/ dist/vrf/
 COPY --from=build /src/dist/service/ dist/service/
 ARG CORE_SHA256
 LABEL dev.r4.core.sha256="$CORE_SHA256"

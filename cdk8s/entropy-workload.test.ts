@@ -69,6 +69,9 @@ describe('the entropy workload construct', () => {
       R4_EXPECTED_CORE_SHA256: 'a'.repeat(64),
       TLS_CERT_FILE: '/etc/r4/tls/tls.crt',
       TLS_KEY_FILE: '/etc/r4/tls/tls.key',
+      R4_VRF_KEYSET_FILE: '/etc/r4/vrf/keyset.json',
+      R4_APPLIANCE: 'team/demo',
+      R4_VRF_BEACON_PERIOD_S: '30',
     });
     expect(pod.volumes).toContainEqual({ name: 'api-keys', secret: { secretName: 'keys' } });
     expect(container.volumeMounts).toContainEqual({ mountPath: '/etc/r4/keys', name: 'api-keys', readOnly: true });
@@ -77,6 +80,30 @@ describe('the entropy workload construct', () => {
     expect(container.volumeMounts).toContainEqual({ mountPath: '/etc/r4/tls', name: 'tls', readOnly: true });
     expect(container.readinessProbe.httpGet.scheme).toBe('HTTPS');
     expect(byKind(objects, 'Service').spec.ports).toEqual([{ name: 'https', port: 8080, targetPort: 8080 }]);
+  });
+
+  test('the VRF keys Secret is mounted read-only as a directory (so a rotation reaches running pods), never by subPath', () => {
+    expect(pod.volumes).toContainEqual({ name: 'vrf-keys', secret: { secretName: 'demo-vrf-keys' } });
+    expect(container.volumeMounts).toContainEqual({ mountPath: '/etc/r4/vrf', name: 'vrf-keys', readOnly: true });
+    expect(container.volumeMounts.filter((m: Any) => m.subPath !== undefined)).toEqual([]);
+  });
+
+  test('the beacon settings come from spec.vrf.beacon; genesis defaults to the appliance\'s creation time', () => {
+    const envOf = (a: EntropyAppliance) =>
+      Object.fromEntries((byKind(synthesizeWorkload(resolveSpec(a, defaults)), 'Deployment').spec.template.spec.containers[0].env as Any[]).map((e) => [e.name, e.value]));
+    const created = { ...appliance(), metadata: { ...appliance().metadata, creationTimestamp: new Date('2026-11-30T10:00:00Z') } };
+    expect(envOf(created)).toMatchObject({ R4_VRF_BEACON_PERIOD_S: '30', R4_VRF_BEACON_GENESIS: '2026-11-30T10:00:00.000Z' });
+    const set = { ...created, spec: { ...created.spec, vrf: { beacon: { periodSeconds: 5, genesis: '2027-01-01T01:00:00+01:00' } } } };
+    expect(envOf(set)).toMatchObject({ R4_VRF_BEACON_PERIOD_S: '5', R4_VRF_BEACON_GENESIS: '2027-01-01T00:00:00.000Z' });
+  });
+
+  test('without the VRF keys (a Secret that is not the appliance\'s, or not valid) nothing is mounted and no keyset is named', () => {
+    const without = byKind(synthesizeWorkload(resolveSpec(appliance(), defaults), { vrfKeys: false }), 'Deployment').spec.template.spec;
+    const env = Object.fromEntries(without.containers[0].env.map((e: Any) => [e.name, e.value]));
+    expect(env.R4_VRF_KEYSET_FILE).toBeUndefined();
+    expect(env.R4_APPLIANCE).toBe('team/demo');
+    expect(without.volumes.map((v: Any) => v.name)).not.toContain('vrf-keys');
+    expect(without.containers[0].volumeMounts.map((m: Any) => m.name)).not.toContain('vrf-keys');
   });
 
   test('the image runs by digest: the spec\'s own, or for a bare tag the operator\'s default', () => {

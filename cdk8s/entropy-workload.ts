@@ -4,21 +4,36 @@
 import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ATTESTED_CONDITION, selectorLabels, workloadLabels } from '../api/v1alpha1/labels.js';
+import { applianceNames, ATTESTED_CONDITION, selectorLabels, workloadLabels } from '../api/v1alpha1/labels.js';
 import type { ResolvedSpec } from '../api/v1alpha1/resolve.js';
 import type { ServiceEnv } from '../contracts/service-env.js';
+import { VRF_KEYSET_FILE_NAME } from '../contracts/vrf-keyset.js';
 
 export const CONTAINER_NAME = 'entropy';
 export const CONTAINER_PORT = 8080;
 const KEYS_DIR = '/etc/r4/keys';
 const TLS_DIR = '/etc/r4/tls';
+/**
+ * The VRF keys Secret, the whole directory: the kubelet updates it in place when the operator adds a key
+ * (a subPath mount would never change) and the service re-reads the file, so a rotation reaches running
+ * pods without a restart.
+ */
+export const VRF_KEYS_DIR = '/etc/r4/vrf';
 /** The size limit of the pods' /tmp (an emptyDir): the sealed copy of the core (about 4 MiB) and room to spare. */
 export const TMP_SIZE_LIMIT_MIB = 32;
 /** The non-root user the image runs as (Dockerfile). */
 const RUN_AS = 65532;
 
+export interface WorkloadOptions {
+  /**
+   * Mount the appliance's VRF keys Secret (default true). The operator leaves it out while that Secret is
+   * not the appliance's own or holds no valid keyset: such a Secret is never mounted, and /vrf answers 503.
+   */
+  vrfKeys?: boolean;
+}
+
 /** The service's environment (contracts/service-env.ts names and explains each variable). */
-function serviceEnv(spec: ResolvedSpec): ServiceEnv {
+function serviceEnv(spec: ResolvedSpec, options: WorkloadOptions): ServiceEnv {
   const env: ServiceEnv = {
     API_HOST: '0.0.0.0',
     PORT: String(CONTAINER_PORT),
@@ -27,6 +42,10 @@ function serviceEnv(spec: ResolvedSpec): ServiceEnv {
     ALLOW_QUERY_KEY: spec.auth.allowQueryKey ? '1' : '0',
     R4_EXPECTED_CORE_SHA256: spec.expectedCoreSha256,
     ...(spec.tls.enabled ? { TLS_CERT_FILE: `${TLS_DIR}/tls.crt`, TLS_KEY_FILE: `${TLS_DIR}/tls.key` } : { ALLOW_PLAIN_HTTP: '1' }),
+    ...(options.vrfKeys !== false && { R4_VRF_KEYSET_FILE: `${VRF_KEYS_DIR}/${VRF_KEYSET_FILE_NAME}` }),
+    R4_APPLIANCE: `${spec.namespace}/${spec.name}`,
+    R4_VRF_BEACON_PERIOD_S: String(spec.vrf.beacon.periodSeconds),
+    ...(spec.vrf.beacon.genesis !== undefined && { R4_VRF_BEACON_GENESIS: spec.vrf.beacon.genesis }),
   };
   const { maxBytesPerRequest, requestsPerSecond, bytesPerSecond } = spec.limits;
   if (maxBytesPerRequest !== undefined) env.MAX_BYTES_PER_REQUEST = String(maxBytesPerRequest);
@@ -42,7 +61,7 @@ export class EntropyWorkload extends Construct {
   readonly deployment: kplus.Deployment;
   readonly service: kplus.Service;
 
-  constructor(scope: Construct, id: string, spec: ResolvedSpec) {
+  constructor(scope: Construct, id: string, spec: ResolvedSpec, options: WorkloadOptions = {}) {
     super(scope, id);
     const labels = workloadLabels(spec.name);
     const keys = kplus.Volume.fromSecret(this, 'keys', kplus.Secret.fromSecretName(this, 'secret', spec.apiKeySecret.name), {
@@ -52,6 +71,10 @@ export class EntropyWorkload extends Construct {
     const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(TMP_SIZE_LIMIT_MIB) });
     const tls = spec.tls.enabled ? kplus.Volume.fromSecret(this, 'tls', kplus.Secret.fromSecretName(this, 'tls-secret', spec.tls.secretName), { name: 'tls' }) : undefined;
     const scheme = spec.tls.enabled ? kplus.ConnectionScheme.HTTPS : kplus.ConnectionScheme.HTTP;
+    const vrfKeys =
+      options.vrfKeys !== false
+        ? kplus.Volume.fromSecret(this, 'vrf-keys', kplus.Secret.fromSecretName(this, 'vrf-keys-secret', applianceNames(spec.name).vrfKeysSecret), { name: 'vrf-keys' })
+        : undefined;
 
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata: { name: spec.name, labels },
@@ -67,7 +90,7 @@ export class EntropyWorkload extends Construct {
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           portNumber: CONTAINER_PORT,
           envVariables: Object.fromEntries(
-            Object.entries(serviceEnv(spec)).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
+            Object.entries(serviceEnv(spec, options)).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
           ),
           securityContext: {
             ensureNonRoot: true,
@@ -82,6 +105,7 @@ export class EntropyWorkload extends Construct {
           volumeMounts: [
             { path: KEYS_DIR, volume: keys, readOnly: true },
             ...(tls ? [{ path: TLS_DIR, volume: tls, readOnly: true }] : []),
+            ...(vrfKeys ? [{ path: VRF_KEYS_DIR, volume: vrfKeys, readOnly: true }] : []),
             { path: '/tmp', volume: tmp },
           ],
         },
@@ -121,10 +145,10 @@ export class EntropyWorkload extends Construct {
 export type RenderedObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [field: string]: unknown };
 
 /** Renders the children of one appliance as plain Kubernetes objects (nothing is written to disk). */
-export function synthesizeWorkload(spec: ResolvedSpec): RenderedObject[] {
+export function synthesizeWorkload(spec: ResolvedSpec, options: WorkloadOptions = {}): RenderedObject[] {
   const app = new App();
   const chart = new Chart(app, spec.name, { namespace: spec.namespace, disableResourceNameHashes: true });
-  new EntropyWorkload(chart, 'appliance', spec);
+  new EntropyWorkload(chart, 'appliance', spec, options);
   const objects = chart.toJson() as RenderedObject[];
   // cdk8s-plus models resources as Cpu/Size values, which cannot carry every Kubernetes quantity, and its
   // typed Deployment drops a raw map set by JsonPatch; so the spec's quantities go on the rendered object.

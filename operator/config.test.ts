@@ -22,3 +22,14 @@ describe('loadConfig: namespaces and image repositories', () => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
   });
 });
+
+describe('loadConfig: the core that makes VRF keys', () => {
+  test('defaults to the checkout\'s native/build core and manifest; R4_CORE_PATH and R4_MANIFEST_PATH override them', () => {
+    const defaults = loadConfig(base);
+    expect(defaults.corePath).toMatch(/\/native\/build\/re4_dump$/);
+    expect(defaults.manifestPath).toMatch(/\/native\/build\/manifest\.json$/);
+    expect(defaults.corePath.replace(/native\/build\/re4_dump$/, 'package.json')).toBe(defaults.manifestPath.replace(/native\/build\/manifest\.json$/, 'package.json'));
+    const set = loadConfig({ ...base, R4_CORE_PATH: '/app/runtime/bin/re4_dump', R4_MANIFEST_PATH: '/app/selftest/manifest.json' });
+    expect([set.corePath, set.manifestPath]).toEqual(['/app/runtime/bin/re4_dump', '/app/selftest/manifest.json']);
+  });
+});

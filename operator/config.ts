@@ -1,6 +1,9 @@
 // The operator's configuration, read once from the environment and validated; a bad value stops the
 // start with one message that names every problem.
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DIGEST_PATTERN, parseImageReference } from '../api/v1alpha1/image.js';
 import { SHA256_HEX } from '../contracts/sha256.js';
 import type { Level } from './log.js';
@@ -29,6 +32,20 @@ export interface OperatorConfig {
   /** Attestation probes in flight at once, across all appliances. */
   probeConcurrency: number;
   logLevel: Level;
+  /** The entropy core that makes the appliances' VRF keys (R4_CORE_PATH), measured against R4_MANIFEST_PATH. */
+  corePath: string;
+  manifestPath: string;
+}
+
+/**
+ * The checkout (or the image's /app): the nearest directory above this file with a package.json, found from
+ * the file rather than the working directory, so the core's default path is right from operator/ (tests)
+ * and dist/operator/ (built) alike.
+ */
+function checkoutRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
 
 const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
@@ -88,6 +105,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
     httpPort: int('HTTP_PORT', 8081, 0, 65535),
     probeConcurrency: int('PROBE_CONCURRENCY', 32, 1, 1024),
     logLevel,
+    corePath: resolve(text('R4_CORE_PATH', join(checkoutRoot(), 'native/build/re4_dump'))),
+    manifestPath: resolve(text('R4_MANIFEST_PATH', join(checkoutRoot(), 'native/build/manifest.json'))),
   };
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return config;

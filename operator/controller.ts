@@ -30,6 +30,7 @@ import { ALL_NAMESPACES, InformerSet } from './manager/informer-set.js';
 import { WorkQueue } from './manager/work-queue.js';
 import type { ApplianceCounts, OperatorMetrics } from './telemetry/metrics.js';
 import { loadOperatorCa, type OperatorCa } from './tls/operator-ca.js';
+import { coreKeyMaker, type CoreFiles } from './vrf/keygen.js';
 
 export interface ControllerOptions {
   /** The namespaces whose appliances are reconciled; empty: every namespace. */
@@ -42,6 +43,8 @@ export interface ControllerOptions {
   probeConcurrency: number;
   log: Logger;
   metrics: OperatorMetrics;
+  /** The core and its manifest, which make the appliances' VRF keys. */
+  core: CoreFiles;
 }
 
 export class Controller {
@@ -168,6 +171,7 @@ export class Controller {
       },
       renewalDue: (certPem, dnsNames, now) => this.operatorCa().renewalDue(certPem, dnsNames, now),
       trustChanged: (k, trust) => this.trust.set(k, trust),
+      vrfKeyMaker: coreKeyMaker(options.core),
       log,
     });
     this.queue = new WorkQueue(

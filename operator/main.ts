@@ -48,6 +48,7 @@ async function main(config: OperatorConfig): Promise<void> {
       probeConcurrency: config.probeConcurrency,
       log,
       metrics,
+      core: { corePath: config.corePath, manifestPath: config.manifestPath },
     });
     controller = c;
     await c.start();

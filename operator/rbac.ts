@@ -27,7 +27,7 @@ export const OPERATOR_RULES: PolicyRule[] = [
   { why: "an appliance's ReplicaSets decide which pods are its own (only those are attested and get traffic)", apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list', 'watch'] },
   { why: 'the Service has no selector: the operator lists its attested pods itself', apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { why: "the CA bundle for each appliance's clients (<name>-ca)", apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
-  { why: 'the certificates it issues (<name>-tls); read the Secrets an appliance names, to check their r4 label', apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch'] },
+  { why: 'the certificates it issues (<name>-tls) and the VRF keys it makes (<name>-vrf-keys: created once, then a key appended); read the Secrets an appliance names, to check their r4 label', apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch'] },
   { why: 'attest pods: read them and set the r4.dev/cordoned label', apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'patch'] },
   { why: 'the r4.dev/attested readiness gate', apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
   { why: 'evict long-cordoned pods when the appliance asks for it', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },

@@ -12,6 +12,8 @@ export const SPEC_DEFAULTS = {
   attestation: { intervalSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, evictCordoned: false },
   service: { port: 8080, type: 'ClusterIP' },
   tls: { enabled: true },
+  // 30 s between beacon rounds, as drand's default chain.
+  vrf: { beacon: { periodSeconds: 30 } },
 } as const;
 
 /** Requests and limits of the entropy container when the spec gives none: small, and bounded. */

@@ -22,6 +22,10 @@ export const TLS_SECRET_LABEL = 'r4.dev/tls';
 export const API_KEYS_SECRET_LABEL = 'r4.dev/api-keys';
 /** On Secrets cert-manager writes: the Certificate they belong to. Such a Secret may be served from. */
 export const CERT_MANAGER_CERTIFICATE_ANNOTATION = 'cert-manager.io/certificate-name';
+/** On an appliance: set it to any new value to have a new VRF key made (it takes over after a lead time; the old one stays listed, retired). */
+export const ROTATE_VRF_KEYS_ANNOTATION = 'r4.dev/rotate-vrf-keys';
+/** On the VRF keys Secret: the last value of r4.dev/rotate-vrf-keys the operator has acted on, so one value rotates once. */
+export const ROTATED_FOR_ANNOTATION = 'r4.dev/rotated-for';
 /** The label every namespace carries with its own name (NetworkPolicy selects namespaces by it). */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -34,6 +38,8 @@ export const applianceNames = (applianceName: string) => ({
   tlsSecret: `${applianceName}-tls`,
   /** The CA bundle for clients, key ca.crt. */
   caConfigMap: `${applianceName}-ca`,
+  /** The VRF keyset (keyset.json) the operator makes with the core, mounted read-only into the pods. */
+  vrfKeysSecret: `${applianceName}-vrf-keys`,
 });
 export const CA_BUNDLE_KEY = 'ca.crt';
 

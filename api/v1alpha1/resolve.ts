@@ -33,6 +33,16 @@ export interface ResolvedSpec {
   tolerations: Toleration[];
   /** Who may connect besides the operator (NetworkPolicy peers). */
   clients: ApplianceClient[];
+  /** genesis: RFC 3339 (UTC); undefined only for an appliance that has no creation time yet (read from a file). */
+  vrf: { beacon: { periodSeconds: number; genesis?: string } };
+}
+
+/** spec.vrf.beacon.genesis, else the appliance's creation time, as an ISO 8601 UTC time. */
+function beaconGenesis(appliance: EntropyAppliance): string | undefined {
+  const given = appliance.spec.vrf?.beacon?.genesis ?? appliance.metadata.creationTimestamp;
+  if (given === undefined) return undefined;
+  const at = new Date(given);
+  return Number.isFinite(at.getTime()) ? at.toISOString() : undefined;
 }
 
 /**
@@ -69,5 +79,11 @@ export function resolveSpec(appliance: EntropyAppliance, defaults: OperatorDefau
     nodeSelector: s.nodeSelector ?? {},
     tolerations: s.tolerations ?? [],
     clients: s.clients ?? [],
+    vrf: {
+      beacon: {
+        periodSeconds: s.vrf?.beacon?.periodSeconds ?? D.vrf.beacon.periodSeconds,
+        ...(beaconGenesis(appliance) !== undefined && { genesis: beaconGenesis(appliance) }),
+      },
+    },
   };
 }

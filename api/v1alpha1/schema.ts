@@ -134,6 +134,21 @@ export const specSchema = object(
           "Who may connect to the entropy pods (NetworkPolicy peers); the operator's namespace always may (it attests them). Empty: nobody else.",
       },
     ),
+    vrf: object(
+      {
+        beacon: object(
+          {
+            periodSeconds: integer({ minimum: 1, maximum: 86400, default: D.vrf.beacon.periodSeconds, description: 'Seconds between beacon rounds (GET /vrf/beacon/{round}).' }),
+            genesis: string({
+              format: 'date-time',
+              description: "When beacon round 1 begins (RFC 3339). When omitted: the appliance's creation time. Changing it, or periodSeconds, starts another chain (another chain_id).",
+            }),
+          },
+          { default: {} },
+        ),
+      },
+      { default: {}, description: 'The verifiable randomness of /vrf and its beacon (docs/vrf.md). The keys are made by the operator with the core, kept in the Secret <name>-vrf-keys and rotated by the annotation r4.dev/rotate-vrf-keys.' },
+    ),
     nodeSelector: map(string()),
     tolerations: array(
       object({
@@ -190,6 +205,41 @@ export const podStatusSchema = object(
   { required: ['name', 'verdict'] },
 );
 
+const SHA256_HEX = string({ pattern: SHA256_PATTERN });
+
+/** The public half of the appliance's VRF keys, exactly as every pod serves it at GET /vrf/keys (a trust file for `r4 verify`). */
+export const vrfKeyStatusSchema = object(
+  {
+    key_id: string(),
+    status: oneOf(['current', 'retired', 'next'] as const, { description: 'current: signs now; next: takes over at active_from; retired: kept so that older answers and rounds still verify.' }),
+    active_from: string({ format: 'date-time' }),
+    created_at: string({ format: 'date-time' }),
+    vrf_public_key: string({ description: 'ECVRF-EDWARDS25519-SHA512-TAI public key, hex.' }),
+    vrf_public_key_sha256: SHA256_HEX,
+    public_key: string({ description: 'ML-DSA-65 public key, base64.' }),
+    public_key_sha256: SHA256_HEX,
+    core_sha256: SHA256_HEX,
+  },
+  { required: ['key_id', 'status', 'active_from', 'created_at', 'vrf_public_key', 'vrf_public_key_sha256', 'public_key', 'public_key_sha256', 'core_sha256'] },
+);
+
+export const vrfStatusSchema = object(
+  {
+    suite: string(),
+    signature_algorithm: string(),
+    appliance: string(),
+    keys: array(vrfKeyStatusSchema, { mapKeys: ['key_id'] }),
+    beacon: object(
+      { chain_id: string(), period_seconds: integer(), genesis: string({ format: 'date-time' }) },
+      { required: ['chain_id', 'period_seconds', 'genesis'] },
+    ),
+  },
+  {
+    required: ['suite', 'signature_algorithm', 'appliance', 'keys', 'beacon'],
+    description: "The appliance's VRF public keys with their fingerprints and its beacon's settings: the document GET /vrf/keys serves. Absent while the keys are unavailable (see Degraded).",
+  },
+);
+
 export const statusSchema = object({
   observedGeneration: integer({ format: 'int64' }),
   expectedCoreSha256: string({ description: "The core hash in force (from the spec or the operator's default)." }),
@@ -201,4 +251,5 @@ export const statusSchema = object({
   cordonedReplicas: integer(),
   conditions: array(conditionSchema, { mapKeys: ['type'] }),
   pods: array(podStatusSchema, { mapKeys: ['name'] }),
+  vrf: vrfStatusSchema,
 });

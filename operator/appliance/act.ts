@@ -19,6 +19,8 @@ import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import { evict } from '../cordon/eviction.js';
 import type { EventRecorder } from '../cordon/events.js';
 import type { Logger } from '../log.js';
+import type { VrfKeyMaker } from '../vrf/keygen.js';
+import { writeVrfKeys, type VrfKeysOutcome } from '../vrf/keys-act.js';
 import type { ChildConflict } from './admission.js';
 import { tlsSecret, type OwnedObject } from './children.js';
 import { ownership } from './ownership.js';
@@ -40,6 +42,8 @@ export interface ActDeps {
   custom: CustomObjectsApi;
   events: EventRecorder;
   log: Logger;
+  /** Makes VRF keys with the operator's core. */
+  vrfKeyMaker: VrfKeyMaker;
 }
 
 export interface ActResult {
@@ -48,6 +52,8 @@ export interface ActResult {
   requeueAfter: number;
   /** Children not applied because an object of their name is not this appliance's. */
   conflicts: ChildConflict[];
+  /** What became of the plan's VRF keys action, if it had one. */
+  vrfKeys?: VrfKeysOutcome;
 }
 
 export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; spec: ResolvedSpec }, plan: Plan): Promise<ActResult> {
@@ -82,7 +88,22 @@ export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; 
       }
     }),
   );
-  for (const child of plan.apply) {
+  let vrfKeys: VrfKeysOutcome | undefined;
+  let apply = plan.apply;
+  if (plan.vrfKeys) {
+    vrfKeys = await writeVrfKeys({ core: deps.core, keyMaker: deps.vrfKeyMaker }, target, plan.vrfKeys, new Date());
+    if (vrfKeys.ok) {
+      const message =
+        vrfKeys.kind === 'create'
+          ? `made VRF key ${vrfKeys.keyId} with the core, active now`
+          : `made VRF key ${vrfKeys.keyId} with the core for rotation "${plan.vrfKeys.kind === 'rotate' ? plan.vrfKeys.rotatedFor : ''}"; it takes over at ${vrfKeys.activeFrom}, the current key then retires`;
+      deps.events.forAppliance({ name, namespace }, { reason: vrfKeys.kind === 'create' ? 'VrfKeysCreated' : 'VrfKeysRotated', type: 'Normal', message });
+    } else if (plan.vrfKeys.kind === 'create') {
+      // The Deployment was rendered to mount the Secret that could not be made: it waits for the next reconcile.
+      apply = apply.filter((child) => child.kind !== 'Deployment');
+    }
+  }
+  for (const child of apply) {
     if (await applyOwned(child)) deps.log.debug('applied', { appliance: `${namespace}/${name}`, kind: child.kind, name: child.metadata.name });
   }
 
@@ -103,7 +124,7 @@ export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; 
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
   }
-  return { applied: plan.apply.length > 0, requeueAfter, conflicts };
+  return { applied: apply.length > 0 && apply.length === plan.apply.length, requeueAfter, conflicts, ...(vrfKeys && { vrfKeys }) };
 }
 
 /**

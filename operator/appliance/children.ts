@@ -19,7 +19,7 @@ import {
 } from '../../api/v1alpha1/labels.js';
 import type { ResolvedSpec } from '../../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
-import { CONTAINER_PORT, servicePortName, synthesizeWorkload, type RenderedObject } from '../../cdk8s/entropy-workload.js';
+import { CONTAINER_PORT, servicePortName, synthesizeWorkload, type RenderedObject, type WorkloadOptions } from '../../cdk8s/entropy-workload.js';
 
 export interface OwnedObject extends RenderedObject {
   metadata: RenderedObject['metadata'] & {
@@ -47,8 +47,8 @@ function owned(appliance: EntropyAppliance, spec: ResolvedSpec, object: Rendered
   };
 }
 
-export function desiredChildren(appliance: EntropyAppliance, spec: ResolvedSpec): OwnedObject[] {
-  return synthesizeWorkload(spec).map((object) => owned(appliance, spec, object));
+export function desiredChildren(appliance: EntropyAppliance, spec: ResolvedSpec, options: WorkloadOptions = {}): OwnedObject[] {
+  return synthesizeWorkload(spec, options).map((object) => owned(appliance, spec, object));
 }
 
 /**

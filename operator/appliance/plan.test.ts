@@ -46,6 +46,7 @@ function observed(a: EntropyAppliance, pods: V1Pod[]): Observed {
     operatorNamespace: 'r4-system',
     refusals: [],
     conflicts: [],
+    vrfKeys: { secretName: 'demo-vrf-keys', secret: { kind: 'absent' }, rotateRequest: undefined },
   };
 }
 
@@ -201,5 +202,35 @@ describe('plan: endpoints, certificates and the image digest', () => {
     expect(plan(rolling, new Map(), now).status?.previousImageDigest ?? first.status?.previousImageDigest).toBe(old);
     const done = plan(observed(appliance({}, first.status), [pod('a'), pod('b')]), new Map(), now);
     expect(done.status?.previousImageDigest).toBeUndefined();
+  });
+});
+
+describe('plan: VRF keys', () => {
+  const condition = (p: ReturnType<typeof plan>, type: string) => p.status?.conditions?.find((c) => c.type === type);
+  const deploymentOf = (p: ReturnType<typeof plan>) =>
+    p.apply.find((c) => c.kind === 'Deployment') as unknown as { spec: { template: { spec: { volumes: { name: string }[] } } } } | undefined;
+  const fresh = (vrfKeys: Observed['vrfKeys']) => plan({ ...observed(appliance(), []), lastAppliedAt: undefined, vrfKeys }, new Map(), now);
+
+  test('no Secret yet: the keys are made first and the Deployment mounts them; nothing is Degraded', () => {
+    const p = fresh({ secretName: 'demo-vrf-keys', secret: { kind: 'absent' }, rotateRequest: undefined });
+    expect(p.vrfKeys).toEqual({ kind: 'create', activeFrom: now });
+    expect(deploymentOf(p)?.spec.template.spec.volumes.map((v) => v.name)).toContain('vrf-keys');
+    expect(condition(p, 'Degraded')?.status).toBe('False');
+    expect(p.status?.vrf).toBeUndefined();
+  });
+
+  test('another\'s Secret: no action, the Deployment does not mount it, Degraded says why', () => {
+    const p = fresh({ secretName: 'demo-vrf-keys', secret: { kind: 'foreign' }, rotateRequest: 'r1' });
+    expect(p.vrfKeys).toBeUndefined();
+    expect(deploymentOf(p)?.spec.template.spec.volumes.map((v) => v.name)).not.toContain('vrf-keys');
+    expect(condition(p, 'Degraded')).toMatchObject({ status: 'True', reason: 'ChildConflict', message: expect.stringContaining('Secret demo-vrf-keys exists and is not this appliance\'s') });
+    expect(p.vrfProblem?.reason).toBe('ChildConflict');
+  });
+
+  test('a keygen that failed a moment ago: not retried yet, Degraded, and the reconcile comes back when it may retry', () => {
+    const p = fresh({ secretName: 'demo-vrf-keys', secret: { kind: 'absent' }, rotateRequest: undefined, keygenFailure: { message: 'the core failed: exit 3 (self-test failed)', at: now - 10_000 } });
+    expect(p.vrfKeys).toBeUndefined();
+    expect(condition(p, 'Degraded')).toMatchObject({ status: 'True', reason: 'VrfKeygenFailed' });
+    expect(p.requeueAfter).toBe(20_000);
   });
 });

@@ -11,6 +11,7 @@ import type { PodRecord } from '../attestation/attestor.js';
 import { PENDING } from '../attestation/verdict.js';
 import { evictionGraceMs } from '../cordon/eviction.js';
 import { gatePatch } from '../cordon/gate.js';
+import { planVrfKeys, type ObservedVrfKeys, type VrfKeysAction, type VrfKeysPlan } from '../vrf/keys-plan.js';
 import type { ChildConflict, Refusal } from './admission.js';
 import { caBundle, desiredChildren, endpointSlice, networkPolicy, type OwnedObject } from './children.js';
 import { nextStatus, rollingOut, type ObservedDeployment, type ObservedPod } from './status.js';
@@ -45,6 +46,8 @@ export interface Observed {
   refusals: readonly Refusal[];
   /** Objects of a child's name that are not this appliance's, found by the last apply: left alone. */
   conflicts: readonly ChildConflict[];
+  /** The VRF keys Secret, the rotation asked for, the last failed keygen. */
+  vrfKeys: ObservedVrfKeys;
 }
 
 /** The appliance's certificate as observed: none (TLS off), the operator's to issue, or the user's Secret. */
@@ -70,6 +73,10 @@ export interface Plan {
   apply: OwnedObject[];
   /** Issue (or renew) the appliance's certificate first, for this reason. */
   certificate?: { reason: string };
+  /** Make a VRF key and write the keys Secret, before the children (the pods mount it). */
+  vrfKeys?: VrfKeysAction;
+  /** What is wrong with the VRF keys (the Degraded condition says it too). */
+  vrfProblem?: VrfKeysPlan['problem'];
   podPatches: PodPatch[];
   /** At most one pod at a time: the PodDisruptionBudget decides whether it may go. */
   evictions: { pod: PodRef; cordonedForMs: number }[];
@@ -104,6 +111,8 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
   const { appliance, spec, pods } = observed;
   const recordOf = (pod: V1Pod): PodRecord => attestations.get(pod.metadata?.uid ?? '') ?? { attestation: PENDING };
   const delays = [RESYNC_MS];
+  const vrf = planVrfKeys(observed.vrfKeys, spec, now);
+  if (vrf.requeueAfter !== undefined) delays.push(vrf.requeueAfter);
 
   const attested = pods.filter((pod) => recordOf(pod).attestation.verdict === 'Attested');
   const caPem = observed.tls.kind === 'off' ? undefined : observed.tls.caPem;
@@ -111,7 +120,7 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
   const desired = [
     ...(caPem ? [caBundle(appliance, spec, caPem)] : []),
     networkPolicy(appliance, spec, observed.operatorNamespace),
-    ...desiredChildren(appliance, spec).filter((child) => observed.refusals.length === 0 || child.kind !== 'Deployment'),
+    ...desiredChildren(appliance, spec, { vrfKeys: vrf.mount }).filter((child) => observed.refusals.length === 0 || child.kind !== 'Deployment'),
     endpointSlice(appliance, spec, attested),
   ];
   const reapplyDue = observed.lastAppliedAt === undefined ? 0 : observed.lastAppliedAt + REAPPLY_AFTER_MS - now;
@@ -160,10 +169,12 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
     ...(appliance.status && { current: appliance.status }),
     refusals: observed.refusals,
     conflicts: observed.conflicts,
+    ...(vrf.status && { vrf: vrf.status }),
+    ...(vrf.problem && { vrfProblem: vrf.problem }),
     now: new Date(now),
   });
   const changed = canonical(status) !== canonical(appliance.status ?? {});
 
   const certificate = observed.tls.kind === 'issued' && observed.tls.renewal ? { reason: observed.tls.renewal } : undefined;
-  return { apply, ...(certificate && { certificate }), podPatches, evictions, ...(changed && { status }), requeueAfter: Math.max(0, Math.min(...delays)) };
+  return { apply, ...(certificate && { certificate }), ...(vrf.action && { vrfKeys: vrf.action }), ...(vrf.problem && { vrfProblem: vrf.problem }), podPatches, evictions, ...(changed && { status }), requeueAfter: Math.max(0, Math.min(...delays)) };
 }

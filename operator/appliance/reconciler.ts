@@ -3,7 +3,16 @@
 // to run any number of times; a failure throws and the work queue retries it with backoff from fresh state.
 import { setHeaderOptions, type CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { API_VERSION, KIND } from '../../api/v1alpha1/group.js';
-import { APPLIANCE_LABEL, CA_BUNDLE_KEY, RENDERED_HASH_ANNOTATION, serviceDnsNames } from '../../api/v1alpha1/labels.js';
+import {
+  APPLIANCE_LABEL,
+  applianceNames,
+  CA_BUNDLE_KEY,
+  RENDERED_HASH_ANNOTATION,
+  ROTATE_VRF_KEYS_ANNOTATION,
+  ROTATED_FOR_ANNOTATION,
+  serviceDnsNames,
+} from '../../api/v1alpha1/labels.js';
+import { VRF_KEYSET_FILE_NAME } from '../../contracts/vrf-keyset.js';
 import { resolveSpec, type OperatorDefaults, type ResolvedSpec } from '../../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import type { Attestor, PodTrust } from '../attestation/attestor.js';
@@ -11,6 +20,7 @@ import { act, type ActDeps } from './act.js';
 import { conflictMessage, refusals, type ChildConflict, type Refusal } from './admission.js';
 import { ownership, type Ownership } from './ownership.js';
 import { plan, type Observed, type ObservedTls } from './plan.js';
+import type { ObservedVrfKeys, ObservedVrfSecret } from '../vrf/keys-plan.js';
 
 export interface Caches {
   appliance(namespace: string, name: string): EntropyAppliance | undefined;
@@ -55,6 +65,10 @@ export class Reconciler {
   private readonly conflicts = new Map<string, ChildConflict[]>();
   /** Per appliance: the refusals already told in an Event, so each is told once. */
   private readonly toldRefusals = new Map<string, string>();
+  /** Per appliance: the last VRF key generation that failed (cleared by one that succeeds). */
+  private readonly keygenFailures = new Map<string, { message: string; at: number }>();
+  /** Per appliance: the VRF keys problem already told in an Event. */
+  private readonly toldVrfProblem = new Map<string, string>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -91,6 +105,7 @@ export class Reconciler {
     };
     const deployment = ownChild('Deployment', name) as V1Deployment | undefined;
     const previousConflicts = this.conflicts.get(applianceKey) ?? [];
+    const vrfKeys = await this.observeVrfKeys(appliance, spec, applianceKey);
     const observed: Observed = {
       appliance,
       spec,
@@ -101,6 +116,7 @@ export class Reconciler {
       operatorNamespace: this.deps.operatorNamespace,
       refusals: refused,
       conflicts: previousConflicts,
+      vrfKeys,
       ...(deployment && {
         deployment: {
           generation: deployment.metadata?.generation ?? 0,
@@ -111,15 +127,27 @@ export class Reconciler {
       }),
     };
     const attestations = new Map(pods.map((pod) => [pod.metadata?.uid ?? '', this.deps.attestor.record(pod)]));
-    const result = await act(this.deps, { appliance, spec }, plan(observed, attestations, now));
+    const planned = plan(observed, attestations, now);
+    this.tellVrfProblem(applianceKey, planned.vrfProblem);
+    const result = await act(this.deps, { appliance, spec }, planned);
     if (result.applied) this.lastApplied.set(applianceKey, now);
+    // Keys written: the next reconcile reads them back and publishes them in status.vrf, at once.
+    let vrfRequeue = Infinity;
+    if (result.vrfKeys?.ok) {
+      this.keygenFailures.delete(applianceKey);
+      vrfRequeue = 0;
+    } else if (result.vrfKeys) {
+      this.keygenFailures.set(applianceKey, { message: result.vrfKeys.keygenFailure, at: now });
+      this.deps.log.warn('VRF key generation failed', { appliance: applianceKey, error: result.vrfKeys.keygenFailure });
+      vrfRequeue = 0;
+    }
     const same = (a: ChildConflict, b: ChildConflict) => a.kind === b.kind && a.name === b.name;
     for (const conflict of result.conflicts.filter((c) => !previousConflicts.some((p) => same(p, c)))) {
       this.deps.events.forAppliance({ name, namespace }, { reason: 'ChildConflict', type: 'Warning', message: conflictMessage(conflict) });
     }
     const changed = result.conflicts.length !== previousConflicts.length || result.conflicts.some((c) => !previousConflicts.some((p) => same(p, c)));
     this.conflicts.set(applianceKey, result.conflicts);
-    return { requeueAfter: changed ? Math.min(result.requeueAfter, CONFLICTS_CHANGED_MS) : result.requeueAfter };
+    return { requeueAfter: Math.min(changed ? Math.min(result.requeueAfter, CONFLICTS_CHANGED_MS) : result.requeueAfter, vrfRequeue) };
   }
 
   /** Drops what is kept about a deleted appliance. */
@@ -127,6 +155,39 @@ export class Reconciler {
     this.lastApplied.delete(applianceKey);
     this.conflicts.delete(applianceKey);
     this.toldRefusals.delete(applianceKey);
+    this.keygenFailures.delete(applianceKey);
+    this.toldVrfProblem.delete(applianceKey);
+  }
+
+  /**
+   * The VRF keys Secret, read whole (the operator appends to the keyset it holds; it never logs it), the
+   * rotation the appliance asks for, and the last failed keygen.
+   */
+  private async observeVrfKeys(appliance: EntropyAppliance, spec: ResolvedSpec, applianceKey: string): Promise<ObservedVrfKeys> {
+    const secretName = applianceNames(spec.name).vrfKeysSecret;
+    const secret = await this.readSecret(spec.namespace, secretName);
+    const kind = ownership(secret, appliance.metadata.uid);
+    const observed: ObservedVrfSecret =
+      kind === 'owned'
+        ? {
+            kind,
+            keysetText: decode(secret, VRF_KEYSET_FILE_NAME),
+            rotatedFor: secret?.metadata?.annotations?.[ROTATED_FOR_ANNOTATION],
+            resourceVersion: secret?.metadata?.resourceVersion ?? '',
+          }
+        : { kind };
+    const failure = this.keygenFailures.get(applianceKey);
+    return { secretName, secret: observed, rotateRequest: appliance.metadata.annotations?.[ROTATE_VRF_KEYS_ANNOTATION], ...(failure && { keygenFailure: failure }) };
+  }
+
+  /** An Event when the VRF keys' problem first shows or changes (the Degraded condition keeps saying it). */
+  private tellVrfProblem(applianceKey: string, problem: { reason: string; message: string } | undefined): void {
+    const told = problem ? `${problem.reason}: ${problem.message}` : '';
+    if (told === (this.toldVrfProblem.get(applianceKey) ?? '')) return;
+    this.toldVrfProblem.set(applianceKey, told);
+    if (!problem) return;
+    const [namespace, name] = applianceKey.split('/') as [string, string];
+    this.deps.events.forAppliance({ name, namespace }, { reason: problem.reason, type: 'Warning', message: problem.message });
   }
 
   /** An Event for each new set of refusals (the Degraded condition keeps saying it while it lasts). */

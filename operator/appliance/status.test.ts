@@ -73,3 +73,28 @@ describe('nextStatus', () => {
     expect(condition(s, 'Progressing')).toMatchObject({ reason: 'RollingOut', message: 'creating the Deployment' });
   });
 });
+
+describe('nextStatus: VRF keys', () => {
+  const vrf = {
+    suite: 'ECVRF-EDWARDS25519-SHA512-TAI',
+    signature_algorithm: 'ML-DSA-65',
+    appliance: 'team/demo',
+    keys: [],
+    beacon: { chain_id: '0'.repeat(32), period_seconds: 30, genesis: '2026-01-01T00:00:00.000Z' },
+  };
+
+  test('status.vrf is the document given, and absent when there is none', () => {
+    expect(nextStatus(input([attestedPod('a')], { vrf })).vrf).toEqual(vrf);
+    expect('vrf' in nextStatus(input([attestedPod('a')]))).toBe(false);
+  });
+
+  test('a VRF keys problem makes Degraded True without touching Available or Progressing; refusals lead', () => {
+    const vrfProblem = { reason: 'VrfKeysInvalid', message: 'Secret demo-vrf-keys holds no valid VRF keyset' };
+    const s = nextStatus(input([attestedPod('a'), attestedPod('b')], { vrfProblem }));
+    expect(condition(s, 'Degraded')).toMatchObject({ status: 'True', reason: 'VrfKeysInvalid', message: vrfProblem.message });
+    expect(condition(s, 'Available')?.status).toBe('True');
+    expect(condition(s, 'Progressing')).toMatchObject({ status: 'False', reason: 'Stable' });
+    const refused = nextStatus(input([attestedPod('a')], { vrfProblem, refusals: [{ reason: 'ImageNotAllowed', message: 'image refused' }] }));
+    expect(condition(refused, 'Degraded')).toMatchObject({ reason: 'ImageNotAllowed', message: `image refused; ${vrfProblem.message}` });
+  });
+});

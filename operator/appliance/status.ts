@@ -37,6 +37,10 @@ export interface StatusInput {
   refusals?: readonly Refusal[];
   /** Objects of a child's name that are not the appliance's, left alone. */
   conflicts?: readonly ChildConflict[];
+  /** status.vrf: the public VRF keys (undefined while there are none to serve). */
+  vrf?: EntropyApplianceStatus['vrf'];
+  /** What is wrong with the VRF keys (operator/vrf/keys-plan.ts). */
+  vrfProblem?: { reason: string; message: string };
   now: Date;
 }
 
@@ -101,9 +105,10 @@ function desiredConditions(input: StatusInput, attested: ObservedPod[], cordoned
         };
 
   // A refusal or a conflict is what a person must act on first: it leads, the cordoned pods follow.
-  const problems: Refusal[] = [
+  const problems: { reason: string; message: string }[] = [
     ...(input.refusals ?? []),
     ...(input.conflicts ?? []).map((c) => ({ reason: 'ChildConflict' as const, message: conflictMessage(c) })),
+    ...(input.vrfProblem ? [input.vrfProblem] : []),
   ];
   const refused = (input.refusals ?? []).length > 0;
   const degraded: DesiredCondition = problems.length > 0
@@ -152,5 +157,6 @@ export function nextStatus(input: StatusInput): EntropyApplianceStatus {
     cordonedReplicas: cordoned.length,
     conditions,
     pods: pods.map(podEntry),
+    ...(input.vrf && { vrf: input.vrf }),
   };
 }

@@ -57,6 +57,22 @@ test('it runs on the pinned Node 24 and ships only the operator\'s code and pack
   expect(entries.filter((e) => /^(service|fastify|pino|jest|typescript)$/.test(e))).toEqual([]);
 }, 60_000);
 
+test('it ships the attested core and its manifest, and makes VRF key seeds with them as its pods run it (read-only root, uid 65532, /tmp its only writable place)', async () => {
+  const [operator, service] = await Promise.all([inspectImage(images.operator), inspectImage(images.service)]);
+  expect(operator.Config.Env).toEqual(expect.arrayContaining(['R4_CORE_PATH=/app/runtime/bin/re4_dump', 'R4_MANIFEST_PATH=/app/selftest/manifest.json']));
+  // The seed's length and the core's hash are printed; never its bytes.
+  const script = [
+    "const { readCoreSeed } = await import('/app/dist/vrf/node/core-seed.js');",
+    'const seed = await readCoreSeed(process.env.R4_CORE_PATH, process.env.R4_MANIFEST_PATH, 64, 30000);',
+    'console.log(JSON.stringify({ bytes: seed.bytes.length, coreSha256: seed.coreSha256 }));',
+  ].join(' ');
+  const result = await podmanResult([
+    'run', '--rm', '--label', run.label, '--network', 'none', '--read-only', '--user', '65532:65532', '--cap-drop=ALL', '--security-opt', 'no-new-privileges',
+    '--tmpfs', '/tmp:rw,exec,nosuid,nodev,size=16m,mode=1777', '--entrypoint', 'node', images.operator, '--input-type=module', '-e', script,
+  ]);
+  expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({ bytes: 64, coreSha256: service.Labels?.['dev.r4.core.sha256'] });
+}, 120_000);
+
 test('without R4_DEFAULT_IMAGE it exits 2 and says which setting is missing', async () => {
   const result = await runToExit(run, images.operator);
   expect(result.code).toBe(2);

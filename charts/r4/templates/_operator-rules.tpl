@@ -36,7 +36,7 @@
 - apiGroups: [""]
   resources: [configmaps]
   verbs: [get, list, watch, create, patch]
-# the certificates it issues (<name>-tls); read the Secrets an appliance names, to check their r4 label
+# the certificates it issues (<name>-tls) and the VRF keys it makes (<name>-vrf-keys: created once, then a key appended); read the Secrets an appliance names, to check their r4 label
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, create, patch]

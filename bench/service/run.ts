@@ -1,15 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createTestCa, issueServerCertificate } from '../../test/support/test-certificates.js';
+import { fmt, freePort, hasWrk, median, waitFor, wrkPeak, type Run } from '../load.js';
 
 /**
  * `npm run bench:service`: the service against bare Fastify on loopback, in one run, side by side.
@@ -37,61 +34,6 @@ const BYTES_CONNECTIONS = 4;
 const KEY = 'bench-key-0123456789abcdef0123456789';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const WRK_REPORT = join(root, 'bench', 'service', 'wrk-report.lua');
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (err) {
-    // wrk --version prints its usage and exits 1; only a missing binary is "not installed".
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
-
-async function wrkPeak(url: string, options: { seconds: number; connections: number; headers?: Record<string, string> }): Promise<Run> {
-  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '-s', WRK_REPORT];
-  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
-  const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  const line = out.split('\n').find((l) => l.startsWith('{'));
-  if (code !== 0 || line === undefined) throw new Error(`wrk failed (exit ${code}): ${out}`);
-  const report = JSON.parse(line) as { requests: number; bytes: number; duration_us: number; errors: number };
-  const seconds = report.duration_us / 1e6;
-  return { rps: report.requests / seconds, mbps: report.bytes / seconds / 1e6, p99Ms: NaN, non2xx: report.errors };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
-/** GET url answers 200; over HTTPS the certificate must be signed by `ca`. */
-function answers200(url: string, ca?: Buffer): Promise<boolean> {
-  return new Promise((resolve) => {
-    const get = url.startsWith('https:') ? https.get : http.get;
-    get(url, { agent: false, ca }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    }).on('error', () => resolve(false)); // not listening yet
-  });
-}
-
-async function waitFor(url: string, ca?: Buffer): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (await answers200(url, ca)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready within 30 s`);
-}
 
 /** What a client negotiates with the HTTPS service, so the figures say what they measured. */
 function negotiated(url: string, ca: Buffer): Promise<string> {
@@ -112,13 +54,6 @@ function start(script: string, env: Record<string, string>): ChildProcess {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-interface Run {
-  rps: number;
-  mbps: number;
-  p99Ms: number;
-  non2xx: number;
 }
 
 async function autocannonLoad(url: string, options: { seconds: number; connections: number; rate?: number; headers?: Record<string, string> }): Promise<Run> {
@@ -143,9 +78,6 @@ async function autocannonLoad(url: string, options: { seconds: number; connectio
   const p99 = latencies.length === 0 ? NaN : (latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] as number);
   return { rps: result.requests.average, mbps: result.throughput.average / 1e6, p99Ms: p99, non2xx: result.non2xx + result.errors };
 }
-
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number;
-const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   const servicePort = await freePort();

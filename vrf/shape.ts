@@ -3,7 +3,7 @@
 import { VRF_SIGNATURE_ALGORITHM, VRF_SUITE } from '../contracts/vrf-keys-document.js';
 import type { BeaconPulse, VrfAnswer } from './answer.js';
 import { ML_DSA_65 } from './mldsa.js';
-import { base64ToBytes, isHex } from './text.js';
+import { isCanonicalBase64, isHex } from './text.js';
 
 /** The longest alpha /vrf takes, in bytes. */
 export const MAX_ALPHA_BYTES = 1024;
@@ -13,7 +13,7 @@ type Check = (value: unknown) => boolean;
 const text = (value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= 253;
 const time = (value: unknown) => typeof value === 'string' && RFC3339.test(value) && Number.isFinite(Date.parse(value));
 const hex = (bytes: number) => (value: unknown) => isHex(value, bytes);
-const base64Of = (bytes: number) => (value: unknown) => base64ToBytes(value)?.length === bytes;
+const base64Of = (bytes: number) => (value: unknown) => isCanonicalBase64(value, bytes);
 
 const COMMON: Record<string, [Check, string]> = {
   suite: [(v) => v === VRF_SUITE, `"${VRF_SUITE}"`],

@@ -1,4 +1,4 @@
-import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes, isHex } from './text.js';
+import { base64ToBytes, bytesToBase64, bytesToHex, equalBytes, hexToBytes, isCanonicalBase64, isHex } from './text.js';
 
 test('hex: lowercase, whole bytes, exact length when asked', () => {
   expect(isHex('00ff')).toBe(true);
@@ -34,4 +34,16 @@ test('equalBytes compares length and content', () => {
   expect(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2))).toBe(true);
   expect(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 3))).toBe(false);
   expect(equalBytes(Uint8Array.of(1), Uint8Array.of(1, 0))).toBe(false);
+});
+
+test('canonical base64 is recognised without decoding, with its length, exactly as decoding would', () => {
+  for (let n = 0; n < 40; n++) {
+    const text = Buffer.from(Uint8Array.from({ length: n }, (_, i) => i * 7)).toString('base64');
+    expect(isCanonicalBase64(text, n)).toBe(true);
+    expect(isCanonicalBase64(text, n + 1)).toBe(false);
+  }
+  for (const text of ['QR==', 'QUF=', 'QQ', 'a-_b', 'QUFB\n', 'A===', '====', 'AB=C', 'é===']) {
+    expect(isCanonicalBase64(text)).toBe(false);
+    expect(base64ToBytes(text)).toBeUndefined();
+  }
 });

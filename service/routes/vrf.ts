@@ -60,9 +60,9 @@ export const vrfRoute: FastifyPluginCallback<VrfRouteOptions> = (app, options, d
     return { detail: `no answer: ${(err as Error).message}` };
   };
 
-  const sendJson = (reply: FastifyReply, json: Promise<string>) =>
+  const sendJson = (reply: FastifyReply, json: Promise<Uint8Array>) =>
     json.then(
-      (body) => reply.type(JSON_TYPE).header('cache-control', 'no-store').send(body),
+      (body) => reply.type(JSON_TYPE).header('cache-control', 'no-store').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength)),
       (err: unknown) => reply.send(failed(reply, err)),
     );
 
@@ -86,7 +86,7 @@ export const vrfRoute: FastifyPluginCallback<VrfRouteOptions> = (app, options, d
     (request, reply) => {
       const guarded = guard(request, reply, () => parseVrfQuery(request.query as Record<string, unknown>));
       if (!('value' in guarded)) return guarded;
-      let json: Promise<string>;
+      let json: Promise<Uint8Array>;
       try {
         json = vrf.answer(guarded.value, Date.now());
       } catch (err) {

@@ -12,7 +12,7 @@ const RESTARTS_PER_MINUTE = 5;
 export class PoolBusy extends Error {}
 export class ThreadFailed extends Error {}
 
-type Pending = { resolve: (json: string) => void; reject: (err: Error) => void };
+type Pending = { resolve: (body: Uint8Array) => void; reject: (err: Error) => void };
 
 interface Thread {
   worker: Worker;
@@ -52,7 +52,7 @@ export class ThreadPool {
     worker.on('message', (reply: ThreadReply) => {
       const pending = thread.pending.get(reply.id);
       thread.pending.delete(reply.id);
-      if (reply.ok) pending?.resolve(reply.json);
+      if (reply.ok) pending?.resolve(reply.body);
       else pending?.reject(new ThreadFailed(reply.detail));
     });
     worker.on('error', (err) => this.lost(thread, `a VRF thread failed: ${err.message}`));
@@ -76,15 +76,15 @@ export class ThreadPool {
     this.spawn().catch((err: Error) => (this.failure = err.message));
   }
 
-  private send(thread: Thread, request: ThreadRequest): Promise<string> {
+  private send(thread: Thread, request: ThreadRequest): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       thread.pending.set(request.id, { resolve, reject });
       thread.worker.postMessage(request);
     });
   }
 
-  /** The JSON of an answer or a pulse, from the least busy thread. */
-  run(work: Work): Promise<string> {
+  /** The JSON of an answer or a pulse (UTF-8), from the least busy thread. */
+  run(work: Work): Promise<Uint8Array> {
     if (this.failure !== null) return Promise.reject(new ThreadFailed(this.failure));
     let best: Thread | undefined;
     for (const thread of this.threads) if (best === undefined || thread.pending.size < best.pending.size) best = thread;

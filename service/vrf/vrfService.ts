@@ -28,7 +28,7 @@ interface Live {
   schedule: BeaconSchedule;
   chainId: string;
   pool: ThreadPool;
-  pulses: Map<number, Promise<string>>;
+  pulses: Map<number, Promise<Uint8Array>>;
 }
 
 export class VrfService {
@@ -133,12 +133,12 @@ export class VrfService {
     return currentRound(this.ready().schedule, nowMs);
   }
 
-  answer(alphaHex: string, nowMs: number): Promise<string> {
+  answer(alphaHex: string, nowMs: number): Promise<Uint8Array> {
     return this.ready().pool.run({ type: 'answer', alphaHex, nowMs });
   }
 
   /** Pulses are immutable once their round has begun, so each is made once and kept (a bounded cache). */
-  pulse(round: number): Promise<string> {
+  pulse(round: number): Promise<Uint8Array> {
     const live = this.ready();
     const cached = live.pulses.get(round);
     if (cached !== undefined) return cached;

@@ -21,7 +21,11 @@ interface State {
 
 let state: State | undefined;
 
-/** The reply's json is the keys document the thread's self-checks trust. */
+const encoder = new TextEncoder();
+/** JSON in a buffer of its own, which the reply transfers. */
+const utf8 = (value: unknown) => encoder.encode(JSON.stringify(value));
+
+/** The reply's body is the keys document the thread's self-checks trust. */
 function setUp(id: number, setup: ThreadSetup): ThreadReply {
   const opened = openKeyring(setup.keysetText);
   if (!opened.ok) return { id, ok: false, detail: opened.reason };
@@ -35,7 +39,7 @@ function setUp(id: number, setup: ThreadSetup): ThreadReply {
     beacon: { chainId: setup.chainId, schedule: { genesisMs: setup.genesisMs, periodSeconds: setup.periodSeconds } },
     outputs: new Map(),
   };
-  return { id, ok: true, json: JSON.stringify(document) };
+  return { id, ok: true, body: utf8(document) };
 }
 
 function outputOf(s: State, round: number): Uint8Array {
@@ -52,8 +56,8 @@ function handle(request: ThreadRequest): ThreadReply {
   if (request.type === 'setup') return setUp(request.id, request.setup);
   if (state === undefined) return { id: request.id, ok: false, detail: 'the VRF thread has no keys yet' };
   const s = state;
-  if (request.type === 'answer') return { id: request.id, ok: true, json: JSON.stringify(makeAnswer(s.keyring, s.trust, s.issuer, hexToBytes(request.alphaHex), request.nowMs)) };
-  return { id: request.id, ok: true, json: JSON.stringify(makePulse(s.keyring, s.trust, s.issuer, s.beacon, request.round, (round) => outputOf(s, round))) };
+  if (request.type === 'answer') return { id: request.id, ok: true, body: utf8(makeAnswer(s.keyring, s.trust, s.issuer, hexToBytes(request.alphaHex), request.nowMs)) };
+  return { id: request.id, ok: true, body: utf8(makePulse(s.keyring, s.trust, s.issuer, s.beacon, request.round, (round) => outputOf(s, round))) };
 }
 
 parentPort!.on('message', (request: ThreadRequest) => {
@@ -64,5 +68,5 @@ parentPort!.on('message', (request: ThreadRequest) => {
     // The message of a failed self-check names checks, never key material.
     reply = { id: request.id, ok: false, detail: err instanceof Error ? err.message : String(err) };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, reply.ok ? [reply.body.buffer as ArrayBuffer] : []);
 });

@@ -16,5 +16,8 @@ export type ThreadRequest =
   | { type: 'answer'; id: number; alphaHex: string; nowMs: number }
   | { type: 'pulse'; id: number; round: number };
 
-/** `json`: the answer or pulse, serialized in the thread so the event loop only sends it. */
-export type ThreadReply = { id: number; ok: true; json: string } | { id: number; ok: false; detail: string };
+/**
+ * `body`: the answer or pulse as UTF-8 JSON, serialized and encoded in the thread and transferred (not
+ * copied), so the event loop only writes it to the socket.
+ */
+export type ThreadReply = { id: number; ok: true; body: Uint8Array } | { id: number; ok: false; detail: string };

@@ -1,17 +1,7 @@
-import type { VrfKeyMaterial, VrfKeyset } from '../../contracts/vrf-keyset.js';
 import { keysetChangeProblem } from './keysetChange.js';
 
-const key = (n: number, activeFrom: string): VrfKeyMaterial => ({
-  key_id: `r4k-${String(n).padStart(24, '0')}`,
-  vrf_secret_key: 'a'.repeat(64),
-  mldsa_seed: 'b'.repeat(64),
-  vrf_public_key: 'c'.repeat(64),
-  public_key: `${'A'.repeat(2603)}=`,
-  created_at: '2026-01-01T00:00:00.000Z',
-  active_from: activeFrom,
-  core_sha256: 'd'.repeat(64),
-});
-const keyset = (...keys: VrfKeyMaterial[]): VrfKeyset => ({ version: 1, keys });
+const key = (n: number, activeFrom: string) => ({ key_id: `r4k-${String(n).padStart(24, '0')}`, active_from: activeFrom });
+const keyset = (...keys: ReturnType<typeof key>[]) => ({ keys });
 const schedule = { genesisMs: Date.parse('2026-01-01T00:00:00Z'), periodSeconds: 30 };
 // In round 3 (it began at 00:01:00); round 4 begins at 00:01:30 and is already committed to.
 const now = Date.parse('2026-01-01T00:01:10Z');

@@ -3,11 +3,14 @@
 // those rounds to another key (a key added with an active_from already passed, a key removed or moved) is
 // refused, and the keys in force stay. The operator adds keys with a lead time (docs/vrf.md), so it never
 // trips this; a keyset edited by hand might.
-import { keyActiveAt, type VrfKeyset } from '../../contracts/vrf-keyset.js';
+import { keyActiveAt, type VrfKeyMaterial } from '../../contracts/vrf-keyset.js';
 import { currentRound, roundStartMs, type BeaconSchedule } from '../../vrf/beacon.js';
 
+/** The part of a key that decides which rounds it serves. */
+type KeyTerm = Pick<VrfKeyMaterial, 'key_id' | 'active_from'>;
+
 /** Why `next` may not replace `current` at `nowMs`, or null when it may. */
-export function keysetChangeProblem(current: VrfKeyset, next: VrfKeyset, schedule: BeaconSchedule, nowMs: number): string | null {
+export function keysetChangeProblem(current: { keys: KeyTerm[] }, next: { keys: KeyTerm[] }, schedule: BeaconSchedule, nowMs: number): string | null {
   const kept = new Set(next.keys.map((k) => `${k.key_id}@${k.active_from}`));
   const dropped = current.keys.find((k) => !kept.has(`${k.key_id}@${k.active_from}`));
   if (dropped !== undefined) return `it drops or moves key ${dropped.key_id}, which answers and pulses were signed with`;

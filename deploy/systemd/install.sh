@@ -25,7 +25,7 @@ stage="$app.new"
 rm -rf "$stage"
 mkdir -p "$stage/dist" "$(dirname "$app")"
 cp package.json package-lock.json "$stage/"
-cp -R dist/contracts dist/service "$stage/dist/"
+cp -R dist/contracts dist/vrf dist/service "$stage/dist/"
 find "$stage/dist" -name '*.test.js*' -delete
 # The service's packages only: the checkout's node_modules, pruned locally (no registry is contacted) as the
 # image's are; type declarations and source maps of dependencies are never loaded.
@@ -55,13 +55,17 @@ if [ ! -e "$dest/etc/r4/api-keys" ]; then
     od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; echo; } >"$dest/etc/r4/api-keys")
 fi
 
+# The VRF keys (docs/vrf.md) are made once, by the core, and kept: answers and beacon pulses stay verifiable
+# across reinstalls. keygen.js checks an existing keyset and never replaces it.
+"$node_bin/node" dist/service/vrf/keygen.js "$dest/etc/r4/vrf-keyset.json"
+
 if [ -n "$dest" ]; then
   echo "r4 install: staged under $dest (no user created, systemd not told)"
   exit 0
 fi
 systemd-sysusers /usr/lib/sysusers.d/r4.conf
-chown root:r4 /etc/r4/api-keys
-chmod 0640 /etc/r4/api-keys
+chown root:r4 /etc/r4/api-keys /etc/r4/vrf-keyset.json
+chmod 0640 /etc/r4/api-keys /etc/r4/vrf-keyset.json
 [ ! -d /run/systemd/system ] || systemctl daemon-reload
 echo "r4 install: installed $(sed -n 's/.*"core_sha256":"\([0-9a-f]*\)".*/core sha256 \1/p' /opt/r4/selftest/manifest.json)"
 [ -z "$new_keys" ] || echo "r4 install: created /etc/r4/api-keys with one new key; read it with: sudo grep -v '^#' /etc/r4/api-keys"

@@ -52,8 +52,8 @@ afterAll(async () => {
   await run?.close();
 }, 120_000);
 
-test('install.sh made the user r4 and a key file only root and r4 can read; the installed unit verifies', async () => {
-  expect(await onHost('stat -c "%U:%G %a" /etc/r4/api-keys /etc/r4/r4.env')).toBe('root:r4 640\nroot:root 600\n');
+test('install.sh made the user r4, and key files (API, VRF) only root and r4 can read; the installed unit verifies', async () => {
+  expect(await onHost('stat -c "%U:%G %a" /etc/r4/api-keys /etc/r4/vrf-keyset.json /etc/r4/r4.env')).toBe('root:r4 640\nroot:r4 640\nroot:root 600\n');
   expect(await onHost('id -nG r4')).toBe('r4\n');
   expect(await onHost('systemd-analyze verify /etc/systemd/system/r4.service 2>&1')).toBe('');
 }, 60_000);
@@ -72,6 +72,10 @@ test('the service attests the installed core (the checkout\'s manifest) and serv
   const answer = await get(`${host.url}/random?n=32&fmt=hex`, { 'x-api-key': apiKey });
   expect(answer.status).toBe(200);
   expect(answer.text).toMatch(/^[0-9a-f]{64}$/);
+  // /vrf too, with the keys install.sh made with the core, under the unit's --jitless and W^X memory.
+  const vrf = await get(`${host.url}/vrf?alpha=00ff`, { 'x-api-key': apiKey });
+  expect(vrf.status).toBe(200);
+  expect(JSON.parse(vrf.text)).toMatchObject({ verified: true, core_sha256: manifest.core_sha256, alpha: '00ff' });
 }, 60_000);
 
 test('node and the core run as r4, with no capabilities, no new privileges, seccomp, a read-only root and a private /tmp of 64 MiB', async () => {

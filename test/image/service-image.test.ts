@@ -115,7 +115,7 @@ describe('run hardened', () => {
 
   test('it runs on the pinned Node 24 and ships only the service\'s code and packages', async () => {
     expect((await container.exec(['node', '--version'])).trim()).toBe(`v${pinnedNode}`);
-    expect((await container.exec(['ls', 'dist'])).split('\n').filter(Boolean)).toEqual(['contracts', 'service']);
+    expect((await container.exec(['ls', 'dist'])).split('\n').filter(Boolean)).toEqual(['contracts', 'service', 'vrf']);
     const packages = (await container.exec(['ls', 'node_modules'])).split('\n');
     expect(packages).toContain('fastify');
     expect(packages.filter((p) => /^(@kubernetes|cdk8s|jest|typescript)$/.test(p))).toEqual([]);

@@ -32,7 +32,7 @@ export const SERVICE_ENV = {
   R4_VRF_BEACON_PERIOD_S: 'Seconds between beacon rounds (default 30).',
   R4_VRF_BEACON_GENESIS: 'When beacon round 1 begins, RFC 3339 (default: the first VRF key\'s active_from).',
   VRF_WORKER_THREADS: 'Threads that prove and sign /vrf answers and beacon pulses (default: one per CPU the process may use).',
-  R4_MLDSA_NATIVE: '0: ML-DSA-65 through node:crypto (OpenSSL) even where the faster native module (native/build/r4_mldsa.node) is built; default: the module when present (docs/vrf.md).',
+  R4_VRF_NATIVE: '0: ML-DSA-65 through node:crypto (OpenSSL) and ECVRF verification through libsodium even where the faster native module (native/build/r4_vrf_native.node) is built; default: the module when present (docs/vrf.md).',
   R4_CORE_PATH: 'The core binary (default native/build/re4_dump of the checkout).',
   R4_MANIFEST_PATH: "The core's manifest (default native/build/manifest.json).",
   R4_SELFTEST_TIMEOUT_MS: "How long the core's self-test may take.",

@@ -16,7 +16,9 @@ import {
   type EcvrfVerdict,
 } from './ecvrf.js';
 import { nobleEdwards } from './edwards-noble.js';
+import { nativeEdwards } from './node/edwards-native.js';
 import { sodiumEdwards } from './node/edwards-sodium.js';
+import { nativeModule } from './node/native-module.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
@@ -79,7 +81,8 @@ function undecodablePoint(): Uint8Array {
   }
 }
 
-const backends = [nobleEdwards, sodiumEdwards];
+// The dalek-backed one joins where the native module is built (it is on CI: vrf/node/native-module.test.ts).
+const backends = [nobleEdwards, sodiumEdwards, ...(nativeModule() ? [nativeEdwards] : [])];
 const ex16 = RFC9381[0];
 const rejected = (verdict: EcvrfVerdict) => !verdict.valid;
 
@@ -190,7 +193,7 @@ describe('both backends agree', () => {
     const { pi } = torsionProof(bytes(v.sk), bytes(v.alpha));
     expect(hex(pi.subarray(0, 32))).not.toBe(v.pi.slice(0, 64));
     const verdicts = backends.map((backend) => ecvrfVerify(bytes(v.pk), bytes(v.alpha), pi, backend));
-    expect(verdicts[0]).toEqual(verdicts[1]);
+    for (const verdict of verdicts.slice(1)) expect(verdict).toEqual(verdicts[0]);
     // RFC 9381 proofs are unique only up to the cofactor; beta, the output, stays the honest one.
     expect(verdicts[0]!.valid && hex(verdicts[0]!.beta)).toBe(v.beta);
   });
@@ -198,11 +201,11 @@ describe('both backends agree', () => {
   it('on random keys and inputs: byte-identical proofs and outputs, and each verifies on the other', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 64 }), (sk, alpha) => {
-        const [portable, native] = backends.map((backend) => ecvrfProver(sk, backend).prove(alpha));
+        const [portable, native] = [nobleEdwards, sodiumEdwards].map((backend) => ecvrfProver(sk, backend).prove(alpha));
         expect(hex(native!)).toBe(hex(portable!));
         const verdicts = backends.map((backend) => ecvrfVerify(ecvrfPublicKey(sk), alpha, native!, backend));
         expect(verdicts[0]!.valid).toBe(true);
-        expect(verdicts[1]).toEqual(verdicts[0]);
+        for (const verdict of verdicts.slice(1)) expect(verdict).toEqual(verdicts[0]);
         expect(hex(ecvrfProofToHash(portable!))).toBe(hex((verdicts[0] as { beta: Uint8Array }).beta));
       }),
       { numRuns: 25 },
@@ -212,7 +215,7 @@ describe('both backends agree', () => {
 
 describe('cofactorMultiple: libsodium\'s decoder with the RFC 8032 strictness it lacks, against noble\'s', () => {
   const agree = (encoding: Uint8Array) => {
-    const [portable, native] = backends.map((backend) => backend.cofactorMultiple(encoding));
+    const [portable, native] = [nobleEdwards, sodiumEdwards].map((backend) => backend.cofactorMultiple(encoding));
     expect(native === undefined ? 'none' : hex(native)).toBe(portable === undefined ? 'none' : hex(portable));
   };
 
@@ -239,6 +242,23 @@ describe('cofactorMultiple: libsodium\'s decoder with the RFC 8032 strictness it
       for (const backend of backends) {
         const { proof, output } = ecvrfProver(bytes(v.sk), backend).evaluate(bytes(v.alpha));
         expect([hex(proof), hex(output)]).toEqual([v.pi, v.beta]);
+      }
+    }
+  });
+});
+
+describe('mulSub: the dalek path (native module) against noble\'s exact arithmetic', () => {
+  const native = nativeModule() ? it : it.skip;
+  native('on random points, points with a torsion component, the base point, and s or c at their extremes', () => {
+    const torsion = Point.fromBytes(bytes(ED25519_TORSION_SUBGROUP[1]!));
+    const points = [Point.BASE, ...Array.from({ length: 6 }, (_, i) => Point.BASE.multiply(BigInt(i + 2) * 7919n)), ...Array.from({ length: 6 }, (_, i) => Point.BASE.multiply(BigInt(i + 3) * 104729n).add(torsion)), torsion];
+    const scalars = [0n, 1n, 2n ** 128n - 1n, ED25519_ORDER - 1n, 0x1234567890abcdefn];
+    for (const p of points) {
+      for (const q of points) {
+        for (const s of scalars) {
+          const c = (s * 31n) % 2n ** 128n;
+          expect(hex(nativeEdwards.mulSub(s, p.toBytes(), c, q.toBytes()))).toBe(hex(nobleEdwards.mulSub(s, p.toBytes(), c, q.toBytes())));
+        }
       }
     }
   });

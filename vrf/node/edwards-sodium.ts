@@ -45,7 +45,7 @@ function mulPublic(scalar: bigint, point: Uint8Array): Uint8Array {
  * with the sign bit set. Those encodings are refused here, before libsodium sees them. The only y >= p are
  * 2^255 - 19 .. 2^255 - 1; the only points with x = 0 are y = 1 and y = p - 1.
  */
-function strictEncoding(b: Uint8Array): boolean {
+export function strictEncoding(b: Uint8Array): boolean {
   if (b.length !== POINT_BYTES) return false;
   let middleFF = true;
   let middleZero = true;

@@ -1,4 +1,4 @@
-// ML-DSA-65 on both of its paths, node:crypto (R4_MLDSA_NATIVE=0) and the default (the native module where it is
+// ML-DSA-65 on both of its paths, node:crypto (R4_VRF_NATIVE=0) and the default (the native module where it is
 // built): keys from the 32-byte seed match FIPS 204 (as noble computes them), signatures cross between each path and
 // noble both ways, malformed input is a plain `false`, and Node's verify passes NIST ACVP vectors.
 import { createPublicKey, verify } from 'node:crypto';
@@ -7,25 +7,25 @@ import { jest } from '@jest/globals';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { nobleMlDsa65 } from '../mldsa.js';
 
-/** A fresh copy of mldsa-node.ts that chose its path with R4_MLDSA_NATIVE set to `value` (the choice is made once). */
+/** A fresh copy of mldsa-node.ts that chose its path with R4_VRF_NATIVE set to `value` (the choice is made once). */
 async function loadWith(value: string | undefined) {
-  const saved = process.env['R4_MLDSA_NATIVE'];
+  const saved = process.env['R4_VRF_NATIVE'];
   jest.resetModules();
-  if (value === undefined) delete process.env['R4_MLDSA_NATIVE'];
-  else process.env['R4_MLDSA_NATIVE'] = value;
+  if (value === undefined) delete process.env['R4_VRF_NATIVE'];
+  else process.env['R4_VRF_NATIVE'] = value;
   try {
     const loaded = await import('./mldsa-node.js');
     loaded.mlDsaImplementation();
     return loaded;
   } finally {
-    if (saved === undefined) delete process.env['R4_MLDSA_NATIVE'];
-    else process.env['R4_MLDSA_NATIVE'] = saved;
+    if (saved === undefined) delete process.env['R4_VRF_NATIVE'];
+    else process.env['R4_VRF_NATIVE'] = saved;
   }
 }
 
-const built = existsSync(new URL('../../native/build/r4_mldsa.node', import.meta.url));
+const built = existsSync(new URL('../../native/build/r4_vrf_native.node', import.meta.url));
 const paths = [
-  { path: 'R4_MLDSA_NATIVE=0', expected: 'node:crypto', module: await loadWith('0') },
+  { path: 'R4_VRF_NATIVE=0', expected: 'node:crypto', module: await loadWith('0') },
   { path: 'default', expected: built ? 'libcrux/native' : 'node:crypto', module: await loadWith(undefined) },
 ];
 

@@ -1,10 +1,10 @@
 // ML-DSA-65 (FIPS 204) for the service and the CLI, pure ML-DSA with the empty context: through the native module
-// (mldsa-native.ts: libcrux, about 6x faster at signing) where it is built, through node:crypto (OpenSSL) otherwise.
+// (native-module.ts: libcrux, about 6x faster at signing) where it is built, through node:crypto (OpenSSL) otherwise.
 // Both give the same keys from the 32-byte seed xi (the form the keyset stores) and standard signatures.
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { ML_DSA_65, mlDsa65Shaped, type MlDsaVerifier } from '../mldsa.js';
-import { nativeMlDsa65, type NativeMlDsa65 } from './mldsa-native.js';
+import { nativeModule, type NativeModule } from './native-module.js';
 
 export interface MlDsaSigner {
   readonly publicKey: Uint8Array;
@@ -21,7 +21,7 @@ export type MlDsaImplementation = 'libcrux/native' | 'node:crypto';
 
 /** Which implementation signs and verifies in this process (for the benchmark and /version). */
 export function mlDsaImplementation(): MlDsaImplementation {
-  return nativeMlDsa65() ? 'libcrux/native' : 'node:crypto';
+  return nativeModule() ? 'libcrux/native' : 'node:crypto';
 }
 
 const SEED_BYTES = 32;
@@ -30,7 +30,7 @@ const DETERMINISTIC = new Uint8Array(32);
 /** A Buffer from the native module as a plain Uint8Array over the same bytes. */
 const bytes = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 
-function nativeSigner(native: NativeMlDsa65, seed: Uint8Array): MlDsaSigner {
+function nativeSigner(native: NativeModule, seed: Uint8Array): MlDsaSigner {
   const { publicKey, signingKey } = native.keyPair(seed);
   return {
     publicKey: bytes(publicKey),
@@ -72,7 +72,7 @@ function opensslSigner(seed: Uint8Array): MlDsaSigner {
 
 export function mlDsa65FromSeed(seed: Uint8Array): MlDsaSigner {
   if (seed.length !== SEED_BYTES) throw new RangeError('ML-DSA-65 seed must be 32 bytes');
-  const native = nativeMlDsa65();
+  const native = nativeModule();
   return native ? nativeSigner(native, seed) : opensslSigner(seed);
 }
 
@@ -95,7 +95,7 @@ export const nodeMlDsa65: MlDsaVerifier = {
   verify(publicKey, message, signature) {
     if (!mlDsa65Shaped(publicKey, signature)) return false;
     try {
-      const native = nativeMlDsa65();
+      const native = nativeModule();
       return native ? native.verify(publicKey, message, signature) : verify(null, message, publicKeyObject(publicKey), signature);
     } catch {
       return false;

@@ -1,6 +1,7 @@
-// The Node verify provider: libsodium for the ECVRF group operations, node:crypto (OpenSSL) for ML-DSA-65.
+// The Node verify provider: libsodium (and the native module's dalek, where built) for the ECVRF group
+// operations, libcrux or node:crypto (OpenSSL) for ML-DSA-65.
 import type { VerifyProvider } from '../provider.js';
-import { sodiumEdwards } from './edwards-sodium.js';
+import { fastestEdwards } from './edwards-native.js';
 import { nodeMlDsa65 } from './mldsa-node.js';
 
-export const nodeProvider: VerifyProvider = { edwards: sodiumEdwards, mldsa: nodeMlDsa65 };
+export const nodeProvider: VerifyProvider = { edwards: fastestEdwards(), mldsa: nodeMlDsa65 };

@@ -1,4 +1,4 @@
-// The native ML-DSA-65 (native/mldsa, libcrux) against node:crypto and noble: the same keys from a seed, signatures
+// The native ML-DSA-65 (native/vrf-native, libcrux) against node:crypto and noble: the same keys from a seed, signatures
 // that cross all three ways, deterministic signatures equal to noble's byte for byte (a cross-implementation
 // known-answer test), ACVP vectors, and `false` (never a throw) for anything malformed.
 // Where cargo is new enough to build the module, `make -C native` must have built it: its absence fails here.
@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { nobleMlDsa65 } from '../mldsa.js';
-import { nativeMlDsa65, nativeWanted, type NativeMlDsa65 } from './mldsa-native.js';
+import { nativeModule, nativeWanted, type NativeModule } from './native-module.js';
 import { mlDsa65FromSeed, mlDsaImplementation, nodeMlDsa65 } from './mldsa-node.js';
 
-const modulePath = fileURLToPath(new URL('../../native/build/r4_mldsa.node', import.meta.url));
-const cargoToml = readFileSync(new URL('../../native/mldsa/Cargo.toml', import.meta.url), 'utf8');
+const modulePath = fileURLToPath(new URL('../../native/build/r4_vrf_native.node', import.meta.url));
+const cargoToml = readFileSync(new URL('../../native/vrf-native/Cargo.toml', import.meta.url), 'utf8');
 const minimum = /^rust-version = "([\d.]+)"/m.exec(cargoToml)?.[1] ?? '';
 
 /** Dotted versions compared numerically ("1.100" after "1.88"), as native/Makefile's `sort -V` does. */
@@ -30,19 +30,19 @@ test('the version rule native/Makefile applies', () => {
   expect([atLeast('1.95.0', '1.88'), atLeast('1.88.0', '1.88'), atLeast('1.100.0-nightly', '1.88'), atLeast('1.63.0', '1.88')]).toEqual([true, true, true, false]);
 });
 
-test('R4_MLDSA_NATIVE=0, and only 0, forces node:crypto', () => {
-  expect([nativeWanted({}), nativeWanted({ R4_MLDSA_NATIVE: '1' }), nativeWanted({ R4_MLDSA_NATIVE: '0' })]).toEqual([true, true, false]);
+test('R4_VRF_NATIVE=0, and only 0, forces node:crypto', () => {
+  expect([nativeWanted({}), nativeWanted({ R4_VRF_NATIVE: '1' }), nativeWanted({ R4_VRF_NATIVE: '0' })]).toEqual([true, true, false]);
 });
 
 test(`with cargo >= ${minimum} on this machine (here: ${cargoVersion ?? 'none'}), make -C native built the module and it is in use`, () => {
   if (!cargoWillDo) return;
   expect(existsSync(modulePath)).toBe(true);
   if (!nativeWanted(process.env)) return;
-  expect(nativeMlDsa65()).not.toBeNull();
+  expect(nativeModule()).not.toBeNull();
   expect(mlDsaImplementation()).toBe('libcrux/native');
 });
 
-const native = nativeMlDsa65();
+const native = nativeModule();
 const describeNative = native ? describe : describe.skip;
 
 const seed = Uint8Array.from({ length: 32 }, (_, i) => 255 - i * 3);
@@ -57,7 +57,7 @@ function opensslKey(xi: Uint8Array) {
 }
 
 describeNative('the native module', () => {
-  const m = native as NativeMlDsa65;
+  const m = native as NativeModule;
   const noble = ml_dsa65.keygen(seed);
   // In beforeAll, which a skipped describe (no module here) does not run.
   let publicKey: Buffer;
@@ -125,6 +125,19 @@ describeNative('the native module', () => {
     expect(() => m.keyPair(seed.subarray(1))).toThrow(/seed must be 32 bytes/);
     expect(() => m.sign(signingKey.subarray(1), message, new Uint8Array(32))).toThrow(/signing key must be 4032 bytes/);
     expect(() => m.sign(signingKey, message, new Uint8Array(31))).toThrow(/randomness must be 32 bytes/);
+  });
+
+  it('edwardsMulSub answers null, never a throw, for a wrong length or bytes that are no point', () => {
+    const base = Buffer.from('5866666666666666666666666666666666666666666666666666666666666666', 'hex');
+    const one = Buffer.alloc(32);
+    one[0] = 1;
+    expect(m.edwardsMulSub(one, base, one, base)?.toString('hex')).toBe('0100000000000000000000000000000000000000000000000000000000000000');
+    expect(m.edwardsMulSub(one.subarray(0, 31), base, one, base)).toBeNull();
+    expect(m.edwardsMulSub(one, base, one, base.subarray(0, 31))).toBeNull();
+    // y = 2 gives x^2 = 3 / (2^2 d + 1), not a square mod p: no point.
+    const noPoint = Buffer.alloc(32);
+    noPoint[0] = 2;
+    expect(m.edwardsMulSub(one, noPoint, one, base)).toBeNull();
   });
 
   it('refuses a signature made under a non-empty context (it verifies pure ML-DSA with the empty context only)', () => {

@@ -13,10 +13,8 @@ import { equalBytes } from './text.js';
 
 export type { EdwardsBackend } from './edwards-backend.js';
 
-export const ECVRF_SUITE = 'ECVRF-EDWARDS25519-SHA512-TAI';
 export const ECVRF_PROOF_BYTES = 80; // Gamma (32) || c (16) || s (32)
 export const ECVRF_PUBLIC_KEY_BYTES = 32;
-export const ECVRF_OUTPUT_BYTES = 64;
 export { ED25519_ORDER } from './edwards-backend.js';
 
 const { Point } = ed25519;

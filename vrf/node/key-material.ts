@@ -5,13 +5,12 @@ import type { VrfKeyMaterial } from '../../contracts/vrf-keyset.js';
 import { isSha256 } from '../../contracts/sha256.js';
 import { ecvrfPublicKey } from '../ecvrf.js';
 import { keyId } from '../key-id.js';
+import { bytesToBase64, bytesToHex } from '../text.js';
 import { mlDsa65FromSeed } from './mldsa-node.js';
 
 /** What one key takes from the core. */
 export const KEY_SEED_BYTES = 64;
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
 export function newKeyMaterial(seed64: Uint8Array, coreSha256: string, createdAt: Date, activeFrom: Date): VrfKeyMaterial {
   // The messages name no byte of the seed.
@@ -26,10 +25,10 @@ export function newKeyMaterial(seed64: Uint8Array, coreSha256: string, createdAt
   const mldsaPublicKey = mlDsa65FromSeed(mldsaSeed).publicKey;
   return {
     key_id: keyId(vrfPublicKey, mldsaPublicKey),
-    vrf_secret_key: hex(vrfSecretKey),
-    mldsa_seed: hex(mldsaSeed),
-    vrf_public_key: hex(vrfPublicKey),
-    public_key: base64(mldsaPublicKey),
+    vrf_secret_key: bytesToHex(vrfSecretKey),
+    mldsa_seed: bytesToHex(mldsaSeed),
+    vrf_public_key: bytesToHex(vrfPublicKey),
+    public_key: bytesToBase64(mldsaPublicKey),
     created_at: createdAt.toISOString(),
     active_from: activeFrom.toISOString(),
     core_sha256: coreSha256,

@@ -23,6 +23,24 @@ describe('loadConfig: namespaces and image repositories', () => {
   });
 });
 
+describe('loadConfig: the dashboard', () => {
+  test('listens on 0.0.0.0:8082 by default, without a token', () => {
+    expect(loadConfig(base)).toMatchObject({ dashboardHost: '0.0.0.0', dashboardPort: 8082, dashboardTokenFile: undefined });
+  });
+
+  test('DASHBOARD_PORT=off turns it off', () => {
+    expect(loadConfig({ ...base, DASHBOARD_PORT: 'off' }).dashboardPort).toBeUndefined();
+  });
+
+  test.each([
+    [{ DASHBOARD_PORT: '70000' }, /DASHBOARD_PORT must be an integer from 0 to 65535/],
+    [{ DASHBOARD_PORT: 'on' }, /DASHBOARD_PORT must be an integer/],
+    [{ DASHBOARD_TOKEN_FILE: '/nonexistent/token' }, /DASHBOARD_TOKEN_FILE: \/nonexistent\/token does not exist/],
+  ])('%j is refused', (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});
+
 describe('loadConfig: the core that makes VRF keys', () => {
   test('defaults to the checkout\'s native/build core and manifest; R4_CORE_PATH and R4_MANIFEST_PATH override them', () => {
     const defaults = loadConfig(base);

@@ -29,6 +29,13 @@ export interface OperatorConfig {
   /** Where /healthz, /readyz and /metrics listen. */
   httpHost: string;
   httpPort: number;
+  /** Where the dashboard listens (DASHBOARD_HOST, DASHBOARD_PORT); port undefined: DASHBOARD_PORT=off, no dashboard. */
+  dashboardHost: string;
+  dashboardPort: number | undefined;
+  /** A file holding the bearer token the dashboard's API requires (DASHBOARD_TOKEN_FILE); unset: none. */
+  dashboardTokenFile: string | undefined;
+  /** The page's bundle (index.html, app.js, app.css), built into dist/dashboard. */
+  dashboardAssetsDir: string;
   /** Attestation probes in flight at once, across all appliances. */
   probeConcurrency: number;
   logLevel: Level;
@@ -103,11 +110,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
     leaderElection: leaderElection === 'true',
     httpHost: text('HTTP_HOST', '0.0.0.0'),
     httpPort: int('HTTP_PORT', 8081, 0, 65535),
+    dashboardHost: text('DASHBOARD_HOST', '0.0.0.0'),
+    dashboardPort: env.DASHBOARD_PORT === 'off' ? undefined : int('DASHBOARD_PORT', 8082, 0, 65535),
+    dashboardTokenFile: env.DASHBOARD_TOKEN_FILE || undefined,
+    dashboardAssetsDir: join(checkoutRoot(), 'dist/dashboard'),
     probeConcurrency: int('PROBE_CONCURRENCY', 32, 1, 1024),
     logLevel,
     corePath: resolve(text('R4_CORE_PATH', join(checkoutRoot(), 'native/build/re4_dump'))),
     manifestPath: resolve(text('R4_MANIFEST_PATH', join(checkoutRoot(), 'native/build/manifest.json'))),
   };
+  if (config.dashboardTokenFile && !existsSync(config.dashboardTokenFile)) problems.push(`DASHBOARD_TOKEN_FILE: ${config.dashboardTokenFile} does not exist`);
   if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
   return config;
 }

@@ -1,9 +1,13 @@
-// The operator process: configuration, the HTTP endpoints, leader election, and the controller that runs
-// while this replica leads. SIGTERM releases the lease so a standby takes over at once.
+// The operator process: configuration, the HTTP endpoints, leader election, the controller that runs
+// while this replica leads, and the read-only dashboard every replica serves from watches of its own.
+// SIGTERM releases the lease so a standby takes over at once.
 import { readFileSync } from 'node:fs';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { loadConfig, type OperatorConfig } from './config.js';
 import { Controller } from './controller.js';
+import { FleetView } from './dashboard/fleet-view.js';
+import { startDashboardServer } from './dashboard/server.js';
+import { DashboardWatches } from './dashboard/watches.js';
 import { createLogger, describeError } from './log.js';
 import { LeaderElector } from './manager/leader-election.js';
 import { startHttpServer } from './telemetry/http-server.js';
@@ -59,11 +63,34 @@ async function main(config: OperatorConfig): Promise<void> {
     await c?.stop();
   }
 
+  const view: FleetView = new FleetView({ replica: config.identity, leader: () => controller !== undefined, synced: (): boolean => watches?.synced ?? false });
+  const watches: DashboardWatches | undefined = config.dashboardPort === undefined ? undefined : new DashboardWatches(kubeConfig, config.watchNamespaces, view, log);
+  const dashboard =
+    config.dashboardPort === undefined
+      ? undefined
+      : await startDashboardServer({
+          host: config.dashboardHost,
+          port: config.dashboardPort,
+          source: view,
+          assetsDir: config.dashboardAssetsDir,
+          ...(config.dashboardTokenFile && { tokenFile: config.dashboardTokenFile }),
+          log,
+        });
+  void watches?.start().catch((error: unknown) => log.warn('dashboard watches failed to start; they retry', { error: describeError(error) }));
+
   const http = await startHttpServer(config.httpHost, config.httpPort, {
-    ready: () => controller?.readiness() ?? { ok: true, reason: 'standby: campaigning for the lease' },
+    ready: () => {
+      if (watches && !watches.synced) return { ok: false, reason: "the dashboard's watches have not listed the cluster yet" };
+      return controller?.readiness() ?? { ok: true, reason: 'standby: campaigning for the lease' };
+    },
     metrics: () => metrics.render(),
   });
-  log.info('r4 operator started', { version, http: `${config.httpHost}:${http.port}`, leaderElection: config.leaderElection });
+  log.info('r4 operator started', {
+    version,
+    http: `${config.httpHost}:${http.port}`,
+    dashboard: dashboard ? `${config.dashboardHost}:${dashboard.port}` : 'off',
+    leaderElection: config.leaderElection,
+  });
 
   if (config.leaderElection) elector.start();
   else transition = transition.then(startController);
@@ -73,6 +100,7 @@ async function main(config: OperatorConfig): Promise<void> {
     await elector.stop();
     await transition;
     await stopController();
+    await Promise.all([watches?.stop(), dashboard?.close()]);
     http.server.close();
     await metrics.shutdown();
     process.exit(0);

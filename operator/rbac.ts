@@ -31,7 +31,7 @@ export const OPERATOR_RULES: PolicyRule[] = [
   { why: 'attest pods: read them and set the r4.dev/cordoned label', apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'patch'] },
   { why: 'the r4.dev/attested readiness gate', apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
   { why: 'evict long-cordoned pods when the appliance asks for it', apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
-  { why: 'tell people what happened', apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  { why: "tell people what happened; the dashboard reads back its own (the appliances' Events) for their history", apiGroups: [''], resources: ['events'], verbs: ['create', 'list', 'watch'] },
 ];
 
 /** In the operator's own namespace: its leader-election Lease and its certificate authority. */

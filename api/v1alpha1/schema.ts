@@ -200,6 +200,7 @@ export const podStatusSchema = object(
     reason: string(),
     message: string(),
     lastChecked: string({ format: 'date-time' }),
+    verdictSince: string({ format: 'date-time', description: 'When the pod got its current verdict (as the operator observed it).' }),
     consecutiveFailures: integer(),
   },
   { required: ['name', 'verdict'] },

@@ -67,6 +67,14 @@ describe('nextStatus', () => {
     expect(condition(later, 'Available')?.message).toBe('2 of 2 pods attested and serving');
   });
 
+  test("a pod's verdictSince holds while its verdict does, and moves when it changes", () => {
+    const first = nextStatus(input([attestedPod('a')]));
+    expect(first.pods?.[0]?.verdictSince).toBe(now.toISOString());
+    const hourLater = new Date('2026-01-01T01:00:00Z');
+    expect(nextStatus(input([attestedPod('a')], { current: first, now: hourLater })).pods?.[0]?.verdictSince).toBe(now.toISOString());
+    expect(nextStatus(input([mismatchPod('a')], { current: first, now: hourLater })).pods?.[0]?.verdictSince).toBe(hourLater.toISOString());
+  });
+
   test('no pods at all', () => {
     const s = nextStatus(input([], { deployment: undefined }));
     expect(condition(s, 'Available')?.message).toBe('no entropy pods exist yet');

@@ -62,8 +62,11 @@ function cordonSummary(pods: readonly ObservedPod[]): string {
   return listed.join(', ') + (pods.length > 5 ? `, and ${pods.length - 5} more` : '');
 }
 
-function podEntry(pod: ObservedPod): PodStatusEntry {
+/** The entry of a pod: its verdict keeps the time it began, from the current status, until it changes. */
+function podEntry(pod: ObservedPod, current: readonly PodStatusEntry[], now: Date): PodStatusEntry {
   const a = pod.attestation;
+  const before = current.find((p) => p.name === pod.name);
+  const verdictSince = before?.verdict === a.verdict && before.verdictSince ? before.verdictSince : now.toISOString();
   const reported = a.reported;
   return {
     name: pod.name,
@@ -80,6 +83,7 @@ function podEntry(pod: ObservedPod): PodStatusEntry {
     reason: a.reason,
     message: a.message,
     ...(pod.lastChecked && { lastChecked: pod.lastChecked }),
+    verdictSince,
     consecutiveFailures: a.consecutiveFailures,
   };
 }
@@ -156,7 +160,7 @@ export function nextStatus(input: StatusInput): EntropyApplianceStatus {
     attestedReplicas: attested.length,
     cordonedReplicas: cordoned.length,
     conditions,
-    pods: pods.map(podEntry),
+    pods: pods.map((p) => podEntry(p, input.current?.pods ?? [], input.now)),
     ...(input.vrf && { vrf: input.vrf }),
   };
 }

@@ -22,6 +22,11 @@ export class InformerSet<T extends KubernetesObject> {
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
   }
 
+  /** Every informer has listed at least once. */
+  get synced(): boolean {
+    return [...this.informers.values()].every((i) => i.synced);
+  }
+
   get healthy(): boolean {
     return [...this.informers.values()].every((i) => i.healthy);
   }

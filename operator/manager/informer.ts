@@ -10,6 +10,7 @@ export interface WatchedResource<T extends KubernetesObject> {
   path: string;
   list: () => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
+  fieldSelector?: string;
 }
 
 export type ChangeKind = 'add' | 'update' | 'delete';
@@ -35,7 +36,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     onChange: (kind: ChangeKind, object: T) => void,
     private readonly log: InformerLog,
   ) {
-    this.informer = new ListWatch<T>(resource.path, new Watch(kubeConfig), resource.list, false, resource.labelSelector);
+    this.informer = new ListWatch<T>(resource.path, new Watch(kubeConfig), resource.list, false, resource.labelSelector, resource.fieldSelector);
     this.informer.on('add', (o) => this.changed('add', o, onChange));
     this.informer.on('update', (o) => this.changed('update', o, onChange));
     this.informer.on('delete', (o) => this.changed('delete', o, onChange));

@@ -172,6 +172,8 @@ const FIXTURE_REPOSITORIES = ['r4-tampered-core', 'r4-selftest-hang', 'r4-liar',
 export interface OperatorProcess {
   identity: string;
   port: number;
+  /** The dashboard's port (on 127.0.0.1). */
+  dashboardPort: number;
   process: LocalProcess;
   get(path: string): Promise<{ status: number; body: string }>;
   logs(): string;
@@ -181,6 +183,7 @@ export interface OperatorProcess {
 
 export async function startOperator(cluster: LocalCluster, kubeconfigPath: string, identity: string, env: Record<string, string> = {}): Promise<OperatorProcess> {
   const port = await freeLoopbackPort();
+  const dashboardPort = await freeLoopbackPort();
   const entropy = entropyImage(cluster);
   const logFile = join(cluster.dir, 'logs', `operator-${identity}.log`);
   const process_ = startLocalProcess({
@@ -195,6 +198,8 @@ export async function startOperator(cluster: LocalCluster, kubeconfigPath: strin
       LEASE_NAMESPACE: OPERATOR_NAMESPACE,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
+      DASHBOARD_HOST: '127.0.0.1',
+      DASHBOARD_PORT: String(dashboardPort),
       POD_NAMESPACE: OPERATOR_NAMESPACE,
       R4_DEFAULT_IMAGE: entropy.image,
       R4_DEFAULT_IMAGE_DIGEST: entropy.digest,
@@ -215,6 +220,7 @@ export async function startOperator(cluster: LocalCluster, kubeconfigPath: strin
   return {
     identity,
     port,
+    dashboardPort,
     process: process_,
     get,
     logs: () => readFileSync(logFile, 'utf8'),

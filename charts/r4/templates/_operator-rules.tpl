@@ -52,10 +52,10 @@
 - apiGroups: [""]
   resources: [pods/eviction]
   verbs: [create]
-# tell people what happened
+# tell people what happened; the dashboard reads back its own (the appliances' Events) for their history
 - apiGroups: [""]
   resources: [events]
-  verbs: [create]
+  verbs: [create, list, watch]
 {{- end }}
 {{- define "r4.operatorNamespaceRules" -}}
 # leader election: one Lease in the operator's namespace

@@ -38,6 +38,11 @@ COPY operator/ operator/
 COPY cdk8s/ cdk8s/
 COPY vrf/ vrf/
 RUN npx tsc -p tsconfig.product.json
+# The dashboard page (a Preact app): type-checked, then bundled into dist/dashboard (app.js, app.css,
+# index.html), which the operator serves. esbuild is a devDependency: it runs here and never ships.
+COPY dashboard/ dashboard/
+COPY scripts/bundle-dashboard.ts scripts/
+RUN npx tsc -p dashboard/tsconfig.json && node scripts/bundle-dashboard.ts
 # Each image keeps only its program's npm packages (package.json's r4.programs and what they need). Type
 # declarations and source maps are never loaded at run time.
 COPY scripts/prune-dependencies.ts scripts/
@@ -94,6 +99,7 @@ COPY --from=build /src/dist/contracts/ dist/contracts/
 COPY --from=build /src/dist/cdk8s/ dist/cdk8s/
 COPY --from=build /src/dist/vrf/ dist/vrf/
 COPY --from=build /src/dist/operator/ dist/operator/
+COPY --from=build /src/dist/dashboard/ dist/dashboard/
 # The core makes the appliances' VRF keys (operator/vrf/keygen.ts): the same attested core as the service's,
 # measured against its manifest before each use and run from a private copy in /tmp.
 COPY --from=attested /src/native/build/re4_dump /app/runtime/bin/re4_dump

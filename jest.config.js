@@ -6,7 +6,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
-  testMatch: ['<rootDir>/{api,contracts,service,operator,cdk8s,cli,vrf,test}/**/*.test.ts'],
+  testMatch: ['<rootDir>/{api,contracts,service,operator,cdk8s,cli,vrf,dashboard,test}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 60000,
 };

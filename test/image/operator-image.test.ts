@@ -73,6 +73,21 @@ test('it ships the attested core and its manifest, and makes VRF key seeds with 
   expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({ bytes: 64, coreSha256: service.Labels?.['dev.r4.core.sha256'] });
 }, 120_000);
 
+test('it ships the dashboard page, bundled at build time (no source maps, no external URL)', async () => {
+  const script = [
+    "const { readdirSync, readFileSync } = await import('node:fs');",
+    "const dir = '/app/dist/dashboard';",
+    'const js = readFileSync(dir + "/app.js", "utf8");',
+    'console.log(JSON.stringify({ files: readdirSync(dir).sort(), sourceMap: js.includes("sourceMappingURL"), urls: js.match(/https?:\\/\\/[^"\'\\s)]+/g) ?? [] }));',
+  ].join(' ');
+  const result = await podmanResult(['run', '--rm', '--label', run.label, '--network', 'none', '--entrypoint', 'node', images.operator, '--input-type=module', '-e', script]);
+  const found = JSON.parse(result.stdout.toString('utf8')) as { files: string[]; sourceMap: boolean; urls: string[] };
+  expect(found.files).toEqual(['app.css', 'app.js', 'index.html']);
+  expect(found.sourceMap).toBe(false);
+  // XML namespace names (SVG, MathML, XHTML in Preact) are identifiers, never fetched.
+  expect(found.urls.filter((u) => !u.startsWith('http://www.w3.org/'))).toEqual([]);
+}, 120_000);
+
 test('without R4_DEFAULT_IMAGE it exits 2 and says which setting is missing', async () => {
   const result = await runToExit(run, images.operator);
   expect(result.code).toBe(2);
@@ -96,11 +111,11 @@ describe('hardened, with a kubeconfig', () => {
     await waitForHttp(container, '/healthz');
   }, 180_000);
 
-  test('it serves /healthz, /readyz (a standby campaigning for the lease) and /metrics', async () => {
+  test('it serves /healthz, /readyz (not ready: its dashboard watches cannot list a cluster that is not there) and /metrics', async () => {
     expect((await get(`${container.url}/healthz`)).text).toBe('"ok"');
     const ready = await get(`${container.url}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.text)).toMatchObject({ ready: true });
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.text)).toEqual({ ready: false, reason: "the dashboard's watches have not listed the cluster yet" });
     const metrics = await get(`${container.url}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/^# TYPE /m);

@@ -5,14 +5,14 @@ import { dirname, join, normalize } from 'node:path';
 import ts from 'typescript';
 import { repoRoot } from '../support/repo-paths.js';
 
-export const ROOTS = ['api', 'contracts', 'vrf', 'service', 'operator', 'cdk8s', 'cli', 'test', 'bench', 'scripts'];
-export const PRODUCT = ['api', 'contracts', 'vrf', 'service', 'operator', 'cdk8s', 'cli'];
+export const ROOTS = ['api', 'contracts', 'vrf', 'service', 'operator', 'cdk8s', 'cli', 'dashboard', 'test', 'bench', 'scripts'];
+export const PRODUCT = ['api', 'contracts', 'vrf', 'service', 'operator', 'cdk8s', 'cli', 'dashboard'];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : tsFiles(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
   });
 }
 
@@ -32,9 +32,13 @@ export function importGraph(): ImportGraph {
   const files = new Map<string, string[]>();
   const packages = new Map<string, string[]>();
   const builtins = new Map<string, string[]>();
-  for (const file of ROOTS.flatMap(tsFiles)) {
+  const all = ROOTS.flatMap(tsFiles);
+  const known = new Set(all);
+  // `./x.js` names x.ts, or x.tsx (the dashboard's components) when that is the one that exists.
+  const source = (path: string) => (path.endsWith('.js') ? [path.replace(/\.js$/, '.ts'), path.replace(/\.js$/, '.tsx')].find((p) => known.has(p)) ?? path.replace(/\.js$/, '.ts') : path);
+  for (const file of all) {
     const specs = ts.preProcessFile(readFileSync(join(repoRoot, file), 'utf8'), true, true).importedFiles.map((f) => f.fileName);
-    files.set(file, specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)).replace(/\.js$/, '.ts')));
+    files.set(file, specs.filter((s) => s.startsWith('.')).map((s) => source(normalize(join(dirname(file), s)))));
     packages.set(file, [...new Set(specs.filter((s) => !s.startsWith('.') && !s.startsWith('node:')).map(packageName))]);
     builtins.set(file, specs.filter((s) => s.startsWith('node:')));
   }

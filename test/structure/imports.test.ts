@@ -50,6 +50,16 @@ test('the portable part of vrf/ (all but vrf/node/) reaches nothing Node-only, s
   expect([...new Set(nodeOnly)]).toEqual([]);
 });
 
+test('dashboard/ (the browser app) imports only dashboard/ and api/, and reaches no Node built-in', () => {
+  expect(violations((f) => top(f) === 'dashboard', (t) => ['dashboard', 'api'].includes(top(t)))).toEqual([]);
+  const app = [...graph.files.keys()].filter((f) => top(f) === 'dashboard');
+  expect(app).toContain('dashboard/main.tsx');
+  const nodeOnly = app.flatMap((entry) =>
+    [...reachable(graph, entry)].flatMap((file) => [...(graph.builtins.get(file) ?? []), ...(graph.packages.get(file) ?? []).filter((p) => NODE_ONLY_PACKAGES.includes(p))].map((what) => `${entry} reaches ${file} -> ${what}`)),
+  );
+  expect([...new Set(nodeOnly)]).toEqual([]);
+});
+
 test('product code never imports tests, benchmarks or scripts', () => {
   expect(violations((f) => PRODUCT.includes(top(f)), (t) => PRODUCT.includes(top(t)))).toEqual([]);
 });

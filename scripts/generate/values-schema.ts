@@ -24,6 +24,199 @@ const IMAGE_REFERENCE = {
   }
 };
 
+/** A namespace (or other RFC 1123 label) by name. */
+const NAMESPACE_NAME = {
+  "type": "string",
+  "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+  "maxLength": 63
+};
+
+/** An object name (RFC 1123 subdomain), or empty for none. */
+const OPTIONAL_OBJECT_NAME = {
+  "type": "string",
+  "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$",
+  "maxLength": 253
+};
+
+const PORT = {
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 65535
+};
+
+const STRING_MAP = {
+  "type": "object",
+  "additionalProperties": {
+    "type": "string"
+  }
+};
+
+/** operator.dashboard: the read-only attestation dashboard every operator replica serves. */
+const DASHBOARD = {
+  "type": "object",
+  "additionalProperties": false,
+  "description": "The read-only attestation dashboard",
+  "properties": {
+    "enabled": {
+      "type": "boolean",
+      "description": "Serve the dashboard (false: DASHBOARD_PORT=off, and no Service, Ingress or NetworkPolicy)"
+    },
+    "port": {
+      ...PORT,
+      "description": "The operator container's dashboard port, 1 to 65535"
+    },
+    "service": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "port": {
+          ...PORT,
+          "description": "Port of the ClusterIP Service <release>-dashboard, 1 to 65535"
+        }
+      },
+      "required": [
+        "port"
+      ]
+    },
+    "auth": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "existingSecret": {
+          ...OPTIONAL_OBJECT_NAME,
+          "description": "Secret holding the dashboard's bearer token (you create it); empty: no token"
+        },
+        "key": {
+          "type": "string",
+          "description": "Key of that Secret holding the token (a file name: letters, digits, - _ ., not starting with a dot)",
+          "pattern": "^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$",
+          "maxLength": 253
+        }
+      },
+      "required": [
+        "key"
+      ]
+    },
+    "ingress": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "enabled": {
+          "type": "boolean",
+          "description": "An Ingress to the dashboard's Service"
+        },
+        "className": {
+          ...OPTIONAL_OBJECT_NAME,
+          "description": "IngressClass; empty: the cluster's default"
+        },
+        "host": {
+          "type": "string",
+          "description": "Host name the dashboard is served under (lowercase DNS name, *. allowed first)",
+          "pattern": "^((\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$",
+          "maxLength": 253
+        },
+        "annotations": STRING_MAP,
+        "tls": {
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "secretName": {
+              ...OPTIONAL_OBJECT_NAME,
+              "description": "TLS Secret for the host; empty: no TLS"
+            }
+          }
+        }
+      },
+      "required": [
+        "enabled"
+      ]
+    },
+    "networkPolicy": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "enabled": {
+          "type": "boolean",
+          "description": "A NetworkPolicy: only the namespaces below reach the dashboard port"
+        },
+        "namespaces": {
+          "type": "array",
+          "items": {
+            ...NAMESPACE_NAME,
+            "description": "A namespace name: lowercase letters, digits and -"
+          },
+          "description": "Namespaces whose pods may reach the dashboard, by name; empty: none (port-forward still works)"
+        },
+        "ingressControllerNamespace": {
+          "type": "string",
+          "description": "The ingress controller's namespace, let in with the Ingress (lowercase letters, digits and -)",
+          "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
+          "maxLength": 63
+        }
+      },
+      "required": [
+        "enabled",
+        "namespaces"
+      ]
+    }
+  },
+  "required": [
+    "enabled",
+    "port",
+    "service",
+    "auth",
+    "ingress",
+    "networkPolicy"
+  ]
+};
+
+/** grafana: the chart's Grafana dashboard as a ConfigMap for Grafana's sidecar. */
+const GRAFANA = {
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "dashboard": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "enabled": {
+          "type": "boolean",
+          "description": "A ConfigMap <release>-grafana-dashboard with the dashboard JSON"
+        },
+        "label": {
+          "type": "string",
+          "description": "Label key Grafana's sidecar selects dashboards by (a Kubernetes label key)",
+          "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+          "maxLength": 317
+        },
+        "labelValue": {
+          "type": "string",
+          "description": "Its value (a Kubernetes label value)",
+          "pattern": "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$"
+        },
+        "namespace": {
+          "type": "string",
+          "description": "The ConfigMap's namespace; empty: the release's",
+          "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
+          "maxLength": 63
+        },
+        "annotations": {
+          ...STRING_MAP,
+          "description": "e.g. grafana_folder"
+        }
+      },
+      "required": [
+        "enabled",
+        "label",
+        "labelValue"
+      ]
+    }
+  },
+  "required": [
+    "dashboard"
+  ]
+};
+
 export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
   return {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -110,6 +303,7 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
             "maximum": 65535,
             "description": "Port of /healthz, /readyz, /metrics"
           },
+          "dashboard": DASHBOARD,
           "resources": {
             "type": "object",
             "additionalProperties": false,
@@ -348,6 +542,7 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
           }
         }
       },
+      "grafana": GRAFANA,
       "appliance": {
         "type": "object",
         "additionalProperties": false,

@@ -8,6 +8,7 @@ import {
   KubernetesObjectApi,
   RbacAuthorizationV1Api,
   type KubeConfig,
+  type V1Pod,
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -15,6 +16,20 @@ import { join } from 'node:path';
 import { startCluster, type ClusterOptions, type LocalCluster } from './cluster.js';
 import { tailOfFile } from '../support/log-tail.js';
 import { waitFor } from '../support/wait-for.js';
+
+export const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/** The pod once it is Ready and has an address, read back with its status. */
+export async function waitForReadyPod(clients: Clients, namespace: string, name: string): Promise<V1Pod> {
+  return waitFor(
+    async () => {
+      const pod = await clients.core.readNamespacedPod({ name, namespace });
+      return { ok: isReady(pod) && pod.status?.podIP !== undefined, state: pod };
+    },
+    60_000,
+    `pod ${namespace}/${name} to become Ready`,
+  );
+}
 
 export interface Clients {
   kc: KubeConfig;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findLeftovers, nothingLeft } from './leftovers.js';
 import type { Clients } from './jest-cluster.js';
-import { createNamespace, useLocalCluster } from './jest-cluster.js';
+import { createNamespace, isReady, useLocalCluster, waitForReadyPod } from './jest-cluster.js';
 import { getFromPod } from './pod-exec.js';
 import { listBridges, parseAlias } from './pod-network.js';
 import { liveLocalProcessIds } from '../support/local-process.js';
@@ -28,7 +28,6 @@ const local = useLocalCluster({ networkPolicies: true }, 300_000);
 const servicePort = 8080;
 const otherPort = 9090;
 
-const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 function echoContainer(name: string, port: number) {
   return {
     name,
@@ -47,14 +46,7 @@ async function runningPod(clients: Clients, namespace: string, name: string, lab
       spec: { terminationGracePeriodSeconds: 2, containers: ports.map((port, i) => echoContainer(`listen-${i}`, port)) },
     },
   });
-  return waitFor(
-    async () => {
-      const pod = await clients.core.readNamespacedPod({ name, namespace });
-      return { ok: isReady(pod) && pod.status?.podIP !== undefined, state: pod };
-    },
-    60_000,
-    `pod ${namespace}/${name} to become Ready`,
-  );
+  return waitForReadyPod(clients, namespace, name);
 }
 
 /** One HTTP GET to the echo server at address:port from inside a client pod (pod-exec.ts). */

@@ -1,27 +1,15 @@
 // The chart as files: it lints, renders the objects it promises with default and full values, refuses
 // bad values with messages that name them, and installs the CRD and RBAC their one sources generate
 // (api/v1alpha1/, operator/rbac.ts; test/generated/ checks the generated files are fresh).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crd as generatedCrd } from '../../api/v1alpha1/crd.js';
 import { OPERATOR_NAMESPACE_RULES, OPERATOR_RULES, type PolicyRule } from '../../operator/rbac.js';
 import { repoRoot } from '../support/repo-paths.js';
-import { chartDir, helm, only, parseManifests, type Manifest } from './helm.js';
+import { chartDir, fullValues, helm, only, parseManifests, useChartTemplate, type Manifest } from './helm.js';
 
-let home: string;
-beforeAll(() => {
-  home = mkdtempSync(join(tmpdir(), 'r4-helm-'));
-});
-afterAll(() => rmSync(home, { recursive: true, force: true }));
-
-const fullValues = join(chartDir, 'ci', 'full-values.yaml');
-
-async function render(...args: string[]): Promise<Manifest[]> {
-  const result = await helm(['template', 'r4', chartDir, '--namespace', 'r4-system', ...args], { home });
-  if (result.code !== 0) throw new Error(`helm template failed: ${result.stderr}`);
-  return parseManifests(result.stdout);
-}
+const chart = useChartTemplate();
+const render = chart.render;
 
 interface Container {
   name: string;
@@ -35,7 +23,7 @@ const envOf = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [e.n
 
 test('helm lint passes with default and full values', async () => {
   for (const args of [[], ['--values', fullValues]]) {
-    const result = await helm(['lint', '--strict', chartDir, ...args], { home });
+    const result = await helm(['lint', '--strict', chartDir, ...args], { home: chart.home() });
     expect({ args, code: result.code, out: result.stdout + result.stderr }).toMatchObject({ code: 0 });
   }
 });
@@ -48,9 +36,11 @@ test('default values: the operator with 2 leader-electing replicas, its RBAC and
       'ClusterRoleBinding',
       'Deployment',
       'NetworkPolicy',
+      'NetworkPolicy',
       'PodDisruptionBudget',
       'Role',
       'RoleBinding',
+      'Service',
       'Service',
       'ServiceAccount',
       'ValidatingAdmissionPolicy',
@@ -85,7 +75,7 @@ test('Helm installs the CRD api/v1alpha1 generates', async () => {
   const crd = JSON.parse(JSON.stringify(generatedCrd)) as Manifest;
   expect(only(await render('--include-crds'), 'CustomResourceDefinition')).toEqual(crd);
   // What the chart's notes tell users to apply before an upgrade that changes the CRD.
-  expect(parseManifests((await helm(['show', 'crds', chartDir], { home })).stdout)).toEqual([crd]);
+  expect(parseManifests((await helm(['show', 'crds', chartDir], { home: chart.home() })).stdout)).toEqual([crd]);
 });
 
 test('the chart\'s RBAC grants exactly the rules of operator/rbac.ts, as deploy/operator/rbac.yaml does', async () => {
@@ -104,7 +94,7 @@ test('full values: ServiceMonitor, appliance with its key Secret, and the helm t
   const manifests = await render('--values', fullValues);
   const monitor = only(manifests, 'ServiceMonitor') as unknown as { metadata: { labels: Record<string, string> }; spec: { endpoints: { port: string; interval: string }[] } };
   expect(monitor.metadata.labels.release).toBe('prometheus');
-  expect(monitor.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', interval: '15s', scrapeTimeout: '5s' }]);
+  expect(monitor.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', honorLabels: true, interval: '15s', scrapeTimeout: '5s' }]);
 
   const appliance = only(manifests, 'EntropyAppliance', 'lottery') as unknown as { metadata: { annotations?: Record<string, string> }; spec: Record<string, unknown> };
   // An ordinary release resource (no hook): created, upgraded and deleted with the release.
@@ -172,8 +162,8 @@ test('default values: appliances may run the shipped repository only; the operat
   // A repository of the user's own replaces the shipped one.
   const own = await render('--set', 'appliances.image.repository=registry.example/r4');
   expect(envOf(podSpec(only(own, 'Deployment')).containers[0] as Container)).toMatchObject({ R4_ALLOWED_IMAGE_REPOSITORIES: 'registry.example/r4' });
-  // Switched off: no policy.
-  expect((await render('--set', 'metrics.networkPolicy.enabled=false')).filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
+  // Switched off: no metrics policy (the dashboard's keeps the port open then: test/helm/dashboard.test.ts).
+  expect((await render('--set', 'metrics.networkPolicy.enabled=false')).filter((m) => m.kind === 'NetworkPolicy').map((m) => m.metadata.name)).toEqual(['r4-operator-dashboard']);
 });
 
 test('the admission policy binds the operator\'s ServiceAccount to objects labelled as its own', async () => {
@@ -220,7 +210,7 @@ test.each([
   [['--set', 'operator.watchNamespace=Team_A'], /watchNamespace/],
   [['--set', 'metrics.networkPolicy.namespaces=null'], /namespaces/],
 ])('bad values %j are refused with a message naming them', async (args, message) => {
-  const result = await helm(['template', 'r4', chartDir, ...args], { home });
+  const result = await helm(['template', 'r4', chartDir, ...args], { home: chart.home() });
   expect(result.code).not.toBe(0);
   expect(result.stderr).toMatch(message);
   expect(result.stderr).not.toMatch(/panic|goroutine/);

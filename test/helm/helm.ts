@@ -1,6 +1,8 @@
 // Runs the pinned helm (test/cluster/bins) on the chart, with its caches and config in a directory of
 // the caller's, so tests leave nothing in $HOME; parses rendered manifests for structural checks.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
@@ -10,6 +12,7 @@ import { repoRoot } from '../support/repo-paths.js';
 const run = promisify(execFile);
 
 export const chartDir = join(repoRoot, 'charts', 'r4');
+export const fullValues = join(chartDir, 'ci', 'full-values.yaml');
 
 export interface HelmResult {
   code: number;
@@ -57,4 +60,28 @@ export function only(manifests: Manifest[], kind: string, name?: string): Manife
   const found = manifests.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
   if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}: ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`);
   return found[0] as Manifest;
+}
+
+/**
+ * A helm home of the test file's own, made before its tests and removed after them, and `helm template`
+ * of the chart as release r4 in r4-system with it (failing with helm's message).
+ */
+export function useChartTemplate(): { home(): string; render(...args: string[]): Promise<Manifest[]> } {
+  let home: string | undefined;
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'r4-helm-'));
+  });
+  afterAll(() => rmSync(home ?? '', { recursive: true, force: true }));
+  const homeDir = () => {
+    if (!home) throw new Error('the helm home exists only while the tests run');
+    return home;
+  };
+  return {
+    home: homeDir,
+    async render(...args: string[]) {
+      const result = await helm(['template', 'r4', chartDir, '--namespace', 'r4-system', ...args], { home: homeDir() });
+      if (result.code !== 0) throw new Error(`helm template failed: ${result.stderr}`);
+      return parseManifests(result.stdout);
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, type V1Pod } from '@kubernetes/client-node';
-import { useLocalCluster, type Clients } from '../cluster/jest-cluster.js';
+import { isReady, useLocalCluster, type Clients } from '../cluster/jest-cluster.js';
 import { waitFor } from '../support/wait-for.js';
 import { buildImages, BUILD_TIMEOUT_MS, imageNames } from '../support/image-build.js';
 import { podmanText } from '../support/podman.js';
@@ -32,7 +32,6 @@ afterAll(async () => {
 
 const local = useLocalCluster({ runtime: 'podman' });
 
-const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 async function operatorPods(clients: Clients, namespace: string): Promise<V1Pod[]> {
   const pods = await clients.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=r4-operator' });

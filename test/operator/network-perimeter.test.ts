@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ApplianceClient, EntropyAppliance } from '../../api/v1alpha1/types.js';
-import { createNamespace, useLocalCluster, type Clients } from '../cluster/jest-cluster.js';
+import { createNamespace, useLocalCluster, waitForReadyPod, type Clients } from '../cluster/jest-cluster.js';
 import { getFromPod } from '../cluster/pod-exec.js';
 import type { TlsTarget } from '../support/https.js';
 import { waitFor } from '../support/wait-for.js';
@@ -23,19 +23,6 @@ let api: ApplianceApi;
 const SERVICE_PORT = 8080;
 const OPERATOR_HTTP_PORT = 8081;
 const KEY = randomBytes(16).toString('hex');
-
-const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-/** A pod that is Ready, read back with its status. */
-async function readyPod(clients: Clients, namespace: string, name: string): Promise<V1Pod> {
-  return waitFor(
-    async () => {
-      const pod = await clients.core.readNamespacedPod({ name, namespace });
-      return { ok: isReady(pod) && pod.status?.podIP !== undefined, state: pod };
-    },
-    60_000,
-    `pod ${namespace}/${name} to become Ready`,
-  );
-}
 
 /**
  * The operator as the chart runs it: a pod of its namespace with its ServiceAccount (RBAC and the admission
@@ -72,7 +59,7 @@ async function startOperatorPod(clients: Clients, name: string, claimedNamespace
       },
     },
   });
-  return readyPod(clients, OPERATOR_NAMESPACE, name);
+  return waitForReadyPod(clients, OPERATOR_NAMESPACE, name);
 }
 
 /** Deletes an operator pod and resolves once it is gone (SIGTERM: it gives up the Lease for the next one). */
@@ -106,7 +93,7 @@ async function clientPod(clients: Clients, namespace: string, name: string, labe
       },
     },
   });
-  return readyPod(clients, namespace, name);
+  return waitForReadyPod(clients, namespace, name);
 }
 
 /**

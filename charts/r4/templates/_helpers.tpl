@@ -76,3 +76,25 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "r4.operatorUser" -}}
 {{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "r4.serviceAccountName" .) -}}
 {{- end -}}
+
+{{/* Labels of the dashboard's Service and Ingress: not the operator's name, so the metrics ServiceMonitor never selects them. */}}
+{{- define "r4.dashboardLabels" -}}
+{{ include "r4.labels" . }}
+app.kubernetes.io/component: dashboard
+{{- end -}}
+
+{{- define "r4.dashboardServiceName" -}}
+{{- printf "%s-dashboard" (include "r4.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "r4.dashboardAuthDir" -}}
+/etc/r4/dashboard-auth
+{{- end -}}
+
+{{/* The file the operator reads the dashboard's bearer token from; empty: no token (dashboard off, or no Secret named). */}}
+{{- define "r4.dashboardTokenFile" -}}
+{{- $dashboard := .Values.operator.dashboard -}}
+{{- if and $dashboard.enabled $dashboard.auth.existingSecret -}}
+{{- printf "%s/%s" (include "r4.dashboardAuthDir" .) $dashboard.auth.key -}}
+{{- end -}}
+{{- end -}}

@@ -148,6 +148,14 @@ export class Controller {
       event: (pod, k, e) =>
         events.forPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, k.split('/')[1] ?? '', e),
       outcome: (verdict, reason) => options.metrics.attestation(verdict, reason),
+      verdictChanged: (k, change) => {
+        const [namespace, appliance] = k.split('/') as [string, string];
+        options.metrics.verdictChanged({ namespace, appliance, ...change });
+      },
+      probed: (k, seconds) => {
+        const [namespace, appliance] = k.split('/') as [string, string];
+        options.metrics.probed(namespace, appliance, seconds);
+      },
       limit: new ConcurrencyLimit(options.probeConcurrency),
       log,
     });

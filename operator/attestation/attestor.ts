@@ -47,6 +47,10 @@ export interface AttestorDeps {
   roundFinished(applianceKey: string): void;
   event(pod: V1Pod, applianceKey: string, event: { reason: string; type: 'Normal' | 'Warning'; message: string }): void;
   outcome(verdict: string, reason: string): void;
+  /** A pod's verdict differs from its previous one; `reason` is the new verdict's. */
+  verdictChanged(applianceKey: string, change: { from: string; to: string; reason: string }): void;
+  /** How long one probe over the network took (a pod refused on its image digest is not asked). */
+  probed(applianceKey: string, seconds: number): void;
   limit: ConcurrencyLimit;
   log: Logger;
 }
@@ -142,7 +146,7 @@ export class Attestor {
         pods.map(async (pod) => {
           const containerId = entropyContainer(pod)?.containerID;
           if (!containerId || !trust) return;
-          const outcome = await this.deps.limit.run(() => this.probe(pod, containerId, target, trust));
+          const outcome = await this.deps.limit.run(() => this.probe(pod, applianceKey, containerId, target, trust));
           this.judge(pod, applianceKey, target, containerId, outcome);
         }),
       );
@@ -154,11 +158,11 @@ export class Attestor {
     if (!this.stopped) this.deps.roundFinished(applianceKey);
   }
 
-  private probe(pod: V1Pod & { status: { podIP: string } }, containerId: string, target: AttestationTarget, trust: PodTrust): Promise<ProbeOutcome> {
+  private async probe(pod: V1Pod & { status: { podIP: string } }, applianceKey: string, containerId: string, target: AttestationTarget, trust: PodTrust): Promise<ProbeOutcome> {
     const digest = reportedDigest(entropyContainer(pod)?.imageID);
     if (!digest || !target.imageDigests.includes(digest)) {
       const inForce = target.imageDigests.join(' or ');
-      return Promise.resolve({ kind: 'rejected', reason: 'ImageDigestMismatch', message: `the kubelet reports image ${digest ?? 'without a digest'}; the appliance runs ${inForce}` });
+      return { kind: 'rejected', reason: 'ImageDigestMismatch', message: `the kubelet reports image ${digest ?? 'without a digest'}; the appliance runs ${inForce}` };
     }
     const probeTarget: ProbeTarget = {
       host: pod.status.podIP,
@@ -166,7 +170,10 @@ export class Attestor {
       ...(trust.tls && { tls: { servername: trust.servername, ...(trust.ca !== undefined && { ca: trust.ca }) } }),
     };
     const request = { nonce: randomBytes(NONCE_BYTES).toString('hex'), podUid: pod.metadata?.uid ?? '', containerId };
-    return probeAttestation(probeTarget, request, target.timeoutSeconds * 1000);
+    const started = process.hrtime.bigint();
+    const outcome = await probeAttestation(probeTarget, request, target.timeoutSeconds * 1000);
+    this.deps.probed(applianceKey, Number(process.hrtime.bigint() - started) / 1e9);
+    return outcome;
   }
 
   private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, containerId: string, outcome: ProbeOutcome): void {
@@ -178,6 +185,7 @@ export class Attestor {
     if (next.verdict === 'Cordoned' && previous.verdict !== 'Cordoned') record.cordonedSince = Date.now();
     if (next.verdict !== 'Cordoned') delete record.cordonedSince;
     this.deps.outcome(next.verdict, next.reason);
+    if (next.verdict !== previous.verdict) this.deps.verdictChanged(applianceKey, { from: previous.verdict, to: next.verdict, reason: next.reason });
     for (const event of attestationEvents(previous, next)) {
       this.deps.event(pod, applianceKey, event);
       this.deps.log.info('attestation changed', { pod: pod.metadata?.name, appliance: applianceKey, event: event.reason, message: event.message });

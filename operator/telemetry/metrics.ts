@@ -13,8 +13,20 @@ export interface ApplianceCounts {
 export interface OperatorMetrics {
   reconciled(result: 'success' | 'error', seconds: number): void;
   attestation(verdict: string, reason: string): void;
+  /** A pod's verdict changed (Pending to Attested, Attested to Cordoned, ...); `reason` is the new one's. */
+  verdictChanged(change: VerdictChange): void;
+  /** One attestation probe of a pod over the network took `seconds`, whatever it found. */
+  probed(namespace: string, appliance: string, seconds: number): void;
   render(): Promise<string>;
   shutdown(): Promise<void>;
+}
+
+export interface VerdictChange {
+  namespace: string;
+  appliance: string;
+  from: string;
+  to: string;
+  reason: string;
 }
 
 export interface MetricsSources {
@@ -32,12 +44,23 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
   const meter = provider.getMeter('r4-operator', version);
   const reconciles = meter.createCounter('r4_operator_reconciles', { description: 'Reconciles of appliances, by result' });
   const errors = meter.createCounter('r4_operator_reconcile_errors', { description: 'Reconciles that failed and will be retried' });
+  // Present at 0 from the start, so a dashboard's rate() shows "no errors" rather than "no data".
+  errors.add(0);
   const durations = meter.createHistogram('r4_operator_reconcile_duration_seconds', {
     description: 'Time one reconcile of one appliance took',
     unit: 's',
     advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
   });
   const attestations = meter.createCounter('r4_operator_attestations', { description: 'Attestation probes, by resulting verdict and reason' });
+  const verdictChanges = meter.createCounter('r4_operator_verdict_changes', {
+    description: "Changes of a pod's verdict, by appliance, from and to verdict and the new reason",
+  });
+  const probeDurations = meter.createHistogram('r4_operator_attestation_duration_seconds', {
+    description: 'Time one attestation probe of one pod took (connect, TLS, answer), by appliance',
+    unit: 's',
+    // From a pod on the same node (milliseconds) to the longest timeout an appliance may set (60 s).
+    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+  });
   meter
     .createObservableGauge('r4_operator_leader', { description: '1 while this replica is the leader' })
     .addCallback((r) => r.observe(sources.isLeader() ? 1 : 0));
@@ -56,6 +79,12 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
     },
     attestation(verdict, reason) {
       attestations.add(1, { verdict, reason });
+    },
+    verdictChanged({ namespace, appliance, from, to, reason }) {
+      verdictChanges.add(1, { namespace, appliance, from, to, reason });
+    },
+    probed(namespace, appliance, seconds) {
+      probeDurations.record(seconds, { namespace, appliance });
     },
     async render() {
       const { resourceMetrics } = await exporter.collect();

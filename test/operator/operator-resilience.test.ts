@@ -3,6 +3,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { ResilientInformer } from '../../operator/manager/informer.js';
 import { useLocalCluster } from '../cluster/jest-cluster.js';
+import { dashboardMetricNames, exportedNames } from '../grafana/dashboard-queries.js';
 import { waitFor } from '../support/wait-for.js';
 import { ApplianceApi, condition } from './appliance-api.js';
 import { installCrd, installOperatorAccess, OPERATOR_NAMESPACE, startOperator, type OperatorProcess } from './operator-harness.js';
@@ -78,7 +79,7 @@ describe('operator resilience', () => {
     await api.waitForStatus(namespace, 'demo', '3 attested pods under the new leader', (x) => x.status?.attestedReplicas === 3, 150_000);
   }, 300_000);
 
-  local.test('it serves /healthz, /readyz and /metrics with reconcile and attestation counts', async ({ namespace }) => {
+  local.test('it serves /healthz, /readyz and /metrics with reconcile and attestation counts, every name the Grafana dashboard reads', async ({ namespace }) => {
     const o = await operator('op-m');
     await api.applyExample('examples/appliance.yaml', namespace);
     await api.waitForStatus(namespace, 'demo', '2 attested pods', attestedTwo, 150_000);
@@ -93,6 +94,12 @@ describe('operator resilience', () => {
     expect(metrics).toContain('r4_operator_reconcile_duration_seconds_bucket');
     expect(metrics).toMatch(new RegExp(`r4_operator_attested_pods\\{namespace="${namespace}",appliance="demo"\\} 2`));
     expect(metrics).toContain('r4_operator_leader 1');
+    // Each pod went from Pending to Attested once (or through Cordoned first, while its core was starting).
+    const toAttested = [...metrics.matchAll(new RegExp(`^r4_operator_verdict_changes_total\\{namespace="${namespace}",appliance="demo",from="\\w+",to="Attested",reason="Attested"\\} (\\d+)$`, 'gm'))];
+    expect(toAttested.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThanOrEqual(2);
+    expect(metrics).toMatch(new RegExp(`^r4_operator_attestation_duration_seconds_count\\{namespace="${namespace}",appliance="demo"\\} [1-9]`, 'm'));
+    const exported = exportedNames(metrics);
+    expect(dashboardMetricNames().operator.filter((name) => !exported.has(name))).toEqual([]);
     expect((await o.get('/nope')).status).toBe(404);
   }, 200_000);
 

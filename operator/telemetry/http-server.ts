@@ -1,5 +1,5 @@
 // /healthz (the process serves), /readyz (ready to do its job: a leader with synced, watching caches, or
-// a standby still campaigning) and /metrics, on one small HTTP server.
+// a standby still campaigning; either with the dashboard's watches listed) and /metrics, on one small HTTP server.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

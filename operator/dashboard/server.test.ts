@@ -11,6 +11,8 @@ import { CONTENT_SECURITY_POLICY, startDashboardServer, type DashboardServer } f
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 ajv.addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) });
+// Kubernetes' integer formats; the type already says integer.
+for (const format of ['int32', 'int64']) ajv.addFormat(format, true);
 const valid = (schema: { json: object }, value: unknown) => {
   const check = ajv.compile(schema.json);
   return check(value) ? [] : (check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);

@@ -1,9 +1,8 @@
 // What a cluster could leave behind on this machine, looked up from the kernel's point of view, so a
 // test can assert that teardown left nothing: live processes, network namespaces, links, the directory.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { alive, processesMentioning } from '../support/processes.js';
-import { bridgePrefix, hostVethPrefix, listNetns, netnsEtcDir, netnsPrefix } from './pod-network.js';
+import { bridgePrefix, hostVethPrefix, linkNames, listNetns, netnsEtcDir, netnsPrefix } from './pod-network.js';
 
 export interface Leftovers {
   processes: string[];
@@ -15,10 +14,7 @@ export interface Leftovers {
 }
 
 export async function findLeftovers(cluster: { dir: string; slot: number; pids: number[] }): Promise<Leftovers> {
-  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1] ?? '')
-    .filter((name) => name === `${bridgePrefix}${cluster.slot}` || name.startsWith(`${hostVethPrefix}${cluster.slot}p`));
+  const links = (await linkNames()).filter((name) => name === `${bridgePrefix}${cluster.slot}` || name.startsWith(`${hostVethPrefix}${cluster.slot}p`));
   return {
     processes: [
       ...cluster.pids.filter(alive).map((pid) => `${pid} (started by the harness)`),

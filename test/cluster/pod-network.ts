@@ -92,6 +92,11 @@ export async function listBridges(): Promise<LinkInfo[]> {
   return (JSON.parse(out || '[]') as LinkInfo[]).filter((l) => l.ifname.startsWith(bridgePrefix));
 }
 
+/** The names of this machine's network links. */
+export async function linkNames(): Promise<string[]> {
+  return (await ip(['-o', 'link', 'show'])).split('\n').map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1] ?? '').filter((name) => name !== '');
+}
+
 export async function listNetns(): Promise<string[]> {
   const out = await ip(['-j', 'netns', 'list']);
   return (JSON.parse(out || '[]') as { name: string }[]).map((n) => n.name).filter((n) => n.startsWith(netnsPrefix));
@@ -124,6 +129,11 @@ function slotNetnsPrefix(slot: number): string {
 
 /** Removes a slot's namespaces and bridge. Processes still inside a namespace are not touched. */
 async function removeSlot(slot: number): Promise<void> {
+  // The host ends of the pods' veth pairs first: deleting one removes its pair at once, whereas a deleted
+  // namespace takes its veth with it only when the kernel's asynchronous namespace cleanup gets to it.
+  for (const veth of (await linkNames()).filter((name) => name.startsWith(`${hostVethPrefix}${slot}p`))) {
+    await ip(['link', 'delete', veth]).catch(() => undefined);
+  }
   for (const ns of await listNetns()) {
     if (ns.startsWith(slotNetnsPrefix(slot))) await ip(['netns', 'delete', ns]);
   }

@@ -11,11 +11,9 @@ import {
   NetworkingV1Api,
   PolicyV1Api,
   type KubeConfig,
-  type KubernetesListObject,
   type KubernetesObject,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/group.js';
 import { APPLIANCE_LABEL, MANAGED_SELECTOR } from '../api/v1alpha1/labels.js';
 import { resolveSpec, type OperatorDefaults } from '../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../api/v1alpha1/types.js';
@@ -27,6 +25,7 @@ import { EventRecorder } from './cordon/events.js';
 import { describeError, type Logger } from './log.js';
 import { ResilientInformer, type ChangeKind } from './manager/informer.js';
 import { ALL_NAMESPACES, InformerSet } from './manager/informer-set.js';
+import { appliancesResource, appliancePodsResource, asList, scopedPath, type ApplianceObject } from './manager/watched.js';
 import { WorkQueue } from './manager/work-queue.js';
 import type { ApplianceCounts, OperatorMetrics } from './telemetry/metrics.js';
 import { loadOperatorCa, type OperatorCa } from './tls/operator-ca.js';
@@ -48,7 +47,7 @@ export interface ControllerOptions {
 }
 
 export class Controller {
-  private readonly appliances: InformerSet<EntropyAppliance & KubernetesObject>;
+  private readonly appliances: InformerSet<ApplianceObject>;
   private readonly children: Map<string, InformerSet<KubernetesObject>>;
   private readonly pods: InformerSet<V1Pod>;
   private readonly queue: WorkQueue;
@@ -71,26 +70,10 @@ export class Controller {
     const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
     const networking = kubeConfig.makeApiClient(NetworkingV1Api);
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    const scoped = (ns: string, group: string, resource: string) => `${group}${ns ? `/namespaces/${ns}` : ''}/${resource}`;
-    const asList = <T extends KubernetesObject>(p: Promise<unknown>) => p as Promise<KubernetesListObject<T>>;
     const labelSelector = MANAGED_SELECTOR;
 
     this.appliances = new InformerSet(namespaces, (ns) =>
-      new ResilientInformer<EntropyAppliance & KubernetesObject>(
-        kubeConfig,
-        {
-          name: PLURAL,
-          path: scoped(ns, `/apis/${GROUP}/${VERSION}`, PLURAL),
-          list: () =>
-            asList(
-              ns
-                ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-                : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
-            ),
-        },
-        (kind, a) => this.applianceChanged(kind, a),
-        log,
-      ),
+      new ResilientInformer<ApplianceObject>(kubeConfig, appliancesResource(custom, ns), (kind, a) => this.applianceChanged(kind, a), log),
     );
     // What the operator made (or, for ReplicaSets, its Deployments made): each change reconciles its appliance.
     const onChild = (_kind: ChangeKind, o: KubernetesObject) => {
@@ -102,7 +85,7 @@ export class Controller {
         kind,
         new InformerSet(
           namespaces,
-          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scoped(ns, group, resource), labelSelector, list: () => asList(list(ns)) }, onChild, log),
+          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scopedPath(ns, group, resource), labelSelector, list: () => asList(list(ns)) }, onChild, log),
         ),
       ] as const;
     this.children = new Map<string, InformerSet<KubernetesObject>>([
@@ -124,19 +107,7 @@ export class Controller {
         ns ? networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector }) : networking.listNetworkPolicyForAllNamespaces({ labelSelector }),
       ),
     ]);
-    this.pods = new InformerSet(namespaces, (ns) =>
-      new ResilientInformer<V1Pod>(
-        kubeConfig,
-        {
-          name: 'pods',
-          path: scoped(ns, '/api/v1', 'pods'),
-          labelSelector: APPLIANCE_LABEL,
-          list: () => asList(ns ? core.listNamespacedPod({ namespace: ns, labelSelector: APPLIANCE_LABEL }) : core.listPodForAllNamespaces({ labelSelector: APPLIANCE_LABEL })),
-        },
-        (kind, pod) => this.podChanged(kind, pod),
-        log,
-      ),
-    );
+    this.pods = new InformerSet(namespaces, (ns) => new ResilientInformer<V1Pod>(kubeConfig, appliancePodsResource(core, ns), (kind, pod) => this.podChanged(kind, pod), log));
 
     this.events = new EventRecorder(core, log);
     const events = this.events;

@@ -1,13 +1,13 @@
 // The dashboard's own read-only watches, run by every replica (leader and standbys alike) from start to
 // exit, so any replica serves the same view and a leader change loses nothing: appliances, their pods, and
 // the Events the operator records on appliances. They only list and watch.
-import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
-import { GROUP, KIND, PLURAL, VERSION } from '../../api/v1alpha1/group.js';
-import { APPLIANCE_LABEL } from '../../api/v1alpha1/labels.js';
+import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { KIND, PLURAL } from '../../api/v1alpha1/group.js';
 import { COMPONENT } from '../cordon/events.js';
 import type { Logger } from '../log.js';
 import { ResilientInformer } from '../manager/informer.js';
 import { ALL_NAMESPACES, InformerSet } from '../manager/informer-set.js';
+import { appliancePodsResource, appliancesResource, asList, scopedPath } from '../manager/watched.js';
 import type { Appliance, FleetView } from './fleet-view.js';
 
 /** Only what the operator itself recorded about appliances (it records every pod's Event there too). */
@@ -20,46 +20,20 @@ export class DashboardWatches {
     const namespaces = watchNamespaces.length > 0 ? watchNamespaces : [ALL_NAMESPACES];
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    const scoped = (ns: string, group: string, resource: string) => `${group}${ns ? `/namespaces/${ns}` : ''}/${resource}`;
-    const asList = <T extends KubernetesObject>(p: Promise<unknown>) => p as Promise<KubernetesListObject<T>>;
     const dashboardLog = log.child({ watcher: 'dashboard' });
 
     const appliances = new InformerSet(namespaces, (ns) =>
-      new ResilientInformer<Appliance>(
-        kubeConfig,
-        {
-          name: `dashboard ${PLURAL}`,
-          path: scoped(ns, `/apis/${GROUP}/${VERSION}`, PLURAL),
-          list: () =>
-            asList(
-              ns
-                ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-                : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
-            ),
-        },
-        (kind, a) => view.applianceChanged(kind, a),
-        dashboardLog,
-      ),
+      new ResilientInformer<Appliance>(kubeConfig, appliancesResource(custom, ns, `dashboard ${PLURAL}`), (kind, a) => view.applianceChanged(kind, a), dashboardLog),
     );
     const pods = new InformerSet(namespaces, (ns) =>
-      new ResilientInformer<V1Pod>(
-        kubeConfig,
-        {
-          name: 'dashboard pods',
-          path: scoped(ns, '/api/v1', 'pods'),
-          labelSelector: APPLIANCE_LABEL,
-          list: () => asList(ns ? core.listNamespacedPod({ namespace: ns, labelSelector: APPLIANCE_LABEL }) : core.listPodForAllNamespaces({ labelSelector: APPLIANCE_LABEL })),
-        },
-        (kind, pod) => view.podChanged(kind, pod),
-        dashboardLog,
-      ),
+      new ResilientInformer<V1Pod>(kubeConfig, appliancePodsResource(core, ns, 'dashboard pods'), (kind, pod) => view.podChanged(kind, pod), dashboardLog),
     );
     const events = new InformerSet(namespaces, (ns) =>
       new ResilientInformer<CoreV1Event>(
         kubeConfig,
         {
           name: 'dashboard events',
-          path: scoped(ns, '/api/v1', 'events'),
+          path: scopedPath(ns, '/api/v1', 'events'),
           fieldSelector: EVENT_SELECTOR,
           list: () =>
             asList(ns ? core.listNamespacedEvent({ namespace: ns, fieldSelector: EVENT_SELECTOR }) : core.listEventForAllNamespaces({ fieldSelector: EVENT_SELECTOR })),

@@ -6,7 +6,7 @@
 #
 # Build arguments, all reproducible (nothing here reads the clock; build.sh also sets --timestamp to the commit's time):
 #   VERSION      package.json's version                        -> org.opencontainers.image.version
-#   REVISION     the git commit                                -> org.opencontainers.image.revision, the core's "git"
+#   REVISION     the git commit                                -> org.opencontainers.image.revision, the manifest's "git", the SBOMs
 #   CREATED      the commit's date (ISO 8601), not build time  -> org.opencontainers.image.created
 #   SOURCE       the repository's URL                          -> org.opencontainers.image.source
 #   CORE_SHA256  SHA-256 of the core the build stage makes     -> dev.r4.core.sha256 (checked, see `attested`)
@@ -17,17 +17,22 @@
 ARG BASE_IMAGE=node:24-bookworm-slim
 FROM ${BASE_IMAGE} AS build
 # build-essential and libssl-dev (its libcrypto.a) compile the core; tini-static becomes the runtime's PID 1.
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends build-essential libssl-dev tini \
- && rm -rf /var/lib/apt/lists/*
+# libssl-dev is exactly the version native/openssl.env pins, the host's too: its libcrypto.a is part of the
+# core's bytes, so host, image and release build the same core (the base has bookworm-security for it).
 WORKDIR /src
+COPY native/openssl.env native/
+RUN . native/openssl.env \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends build-essential \
+      "libssl-dev=$LIBSSL_DEV_VERSION" "libssl3=$LIBSSL_DEV_VERSION" tini \
+ && rm -rf /var/lib/apt/lists/*
 # Dependencies first: this layer is reused until the lock file changes.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY native/ native/
 ARG REVISION=unknown
 # Only the release core and its manifest (the sanitizer builds are for the tests). The Makefile asks git for
-# the revision, and there is no .git here, so it is passed in.
+# the revision, and there is no .git here, so it is passed in; it goes into the manifest, not the binary.
 RUN make -C native build/re4_dump build/manifest.json GIT_REV="$(printf '%.12s' "$REVISION")"
 # The product only (tsconfig.product.json): no tests, benchmarks or scripts reach an image.
 COPY tsconfig.product.json ./

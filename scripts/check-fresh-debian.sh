@@ -26,6 +26,8 @@ mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Release: bookworm' 'Target
 command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 say "debootstrap bookworm (minbase) into $work from $mirror"
 debootstrap --variant=minbase bookworm "$work" "$mirror" >>"$log" 2>&1
+# A Debian 12 install has the security suite (the pinned libssl-dev, native/openssl.env, comes from it).
+sh "$repo/scripts/image/debian-sources.sh" "$work"
 cp -a /usr/local/share/ca-certificates/. "$work/usr/local/share/ca-certificates/" 2>/dev/null || true
 cp /etc/resolv.conf "$work/etc/resolv.conf"
 say "cloning $(git -C "$repo" rev-parse --short HEAD) into /root/r4"

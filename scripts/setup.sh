@@ -22,12 +22,31 @@ missing=""
 for p in $debs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 if [ -n "$missing" ]; then
   echo "r4 setup: installing Debian packages:$missing" >&2
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+# Exactly the libssl-dev the core is pinned to (native/openssl.env): its static libcrypto is part of the core's
+# bytes, so only then does this machine build the core the image and the release carry (the same SHA-256).
+. native/openssl.env
+installed=$(dpkg-query -W -f='${Version}' libssl-dev 2>/dev/null || true)
+if [ "$installed" != "$LIBSSL_DEV_VERSION" ]; then
+  offered() { apt-cache madison libssl-dev | awk '{ print $3 }'; }
+  offered | grep -qxF "$LIBSSL_DEV_VERSION" || $sudo_cmd apt-get update -qq
+  if ! offered | grep -qxF "$LIBSSL_DEV_VERSION"; then
+    echo "r4 setup: the core is built with libssl-dev $LIBSSL_DEV_VERSION (native/openssl.env); this machine has ${installed:-none}" \
+      "and apt cannot get that version (it offers: $(offered | paste -sd ' ' -)). It comes from Debian 12's bookworm-security suite:" \
+      "add that suite to apt's sources and run this again. If bookworm-security has a newer one now, change native/openssl.env" \
+      "to it (the core's SHA-256 changes with it)." >&2
+    exit 1
+  fi
+  echo "r4 setup: libssl-dev ${installed:-none} -> $LIBSSL_DEV_VERSION (native/openssl.env)" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends --allow-downgrades \
+    "libssl-dev=$LIBSSL_DEV_VERSION" "libssl3=$LIBSSL_DEV_VERSION" >&2
 fi
 
 # Node 24, pinned and verified, from the cache (fetched on first use).

@@ -10,9 +10,6 @@
 #ifndef R4_VERSION
 #define R4_VERSION "0.0.0"
 #endif
-#ifndef R4_GIT_REV
-#define R4_GIT_REV "unknown"
-#endif
 #ifndef R4_BUILD_FLAGS
 #define R4_BUILD_FLAGS ""
 #endif
@@ -53,7 +50,8 @@ void r4_report_version(FILE *out)
     fputc('{', out);
     json_field(out, "name", "re4_dump", true);
     json_field(out, "version", R4_VERSION, true);
-    json_field(out, "git", R4_GIT_REV, true);
+    /* No git revision: the core's bytes are its identity and must not change with a commit that leaves its
+     * sources alone. The revision is in the manifest (build/manifest.json, "git"). */
     json_field(out, "openssl", OpenSSL_version(OPENSSL_VERSION), true);
     json_field(out, "drbg", "NIST SP 800-90A CTR_DRBG AES-256 with derivation function", true);
     fprintf(out, "\"reseed_policy\":{\"max_generate_calls\":%llu,\"max_bytes\":%llu,\"max_seconds\":%d},",

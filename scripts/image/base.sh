@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes sure r4's podman storage has an image named `node:24-bookworm-slim`, the base the Dockerfile names.
-# Without a registry it is a local stand-in: Debian 12 from debootstrap (minbase) with r4's pinned Node 24
+# Without a registry it is a local stand-in: Debian 12 from debootstrap (minbase), brought up to date from the
+# security suite (and bookworm-updates) as the real image is and as this machine is, with r4's pinned Node 24
 # and its npm (scripts/node/ensure.sh, found by its cache path, never through PATH, which sudo resets)
 # where the real image has them (/usr/local/bin, /usr/local/lib/node_modules). It is cached as an OCI
 # archive under ~/.cache/r4/images, so a later run (or a wiped storage) loads it in seconds.
@@ -18,7 +19,7 @@ exec 8>"$R4_PODMAN_DIR/base.lock"
 flock 8
 
 # The stand-in is remade when the pinned node or this recipe changes.
-stand_in="node-$node_version-recipe-$(sha256sum "$0" | cut -c1-12)"
+stand_in="node-$node_version-recipe-$(cat "$0" "$here/debian-sources.sh" | sha256sum | cut -c1-12)"
 
 if podman image exists "$tag"; then
   present="$(podman image inspect --format "{{index .Labels \"$label\"}}" "$tag")"
@@ -54,7 +55,18 @@ debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.l
   echo "r4 image: debootstrap failed (log above); check that the mirror is reachable" >&2
   exit 1
 }
-rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+# debootstrap takes one suite; the security suite (and bookworm-updates, when this machine has it) then bring
+# the base to the versions this machine gets, and let the build stage install the libssl-dev the core is pinned
+# to (native/openssl.env), which Debian publishes there.
+sh "$here/debian-sources.sh" "$rootfs"
+echo "r4 image: upgrading the base from $(grep -c . "$rootfs/etc/apt/sources.list") apt sources (bookworm-security among them)"
+chroot "$rootfs" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -qq' >>"$work/debootstrap.log" 2>&1 || {
+  tail -n 20 "$work/debootstrap.log" >&2
+  echo "r4 image: upgrading the base from the security suite failed (log above); check that the mirrors are reachable" >&2
+  exit 1
+}
+# apt's downloads, lists and caches (pkgcache.bin, srcpkgcache.bin: 80 MB) would only weigh on every image.
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
 
 # Node needs only libc, libstdc++ and libgcc_s, all in minbase. npm and npx are links to npm's own
 # scripts, as in the official image.

@@ -13,6 +13,7 @@
 #   SERVICE_IMAGE_DIGEST  the service image's digest (operator only) -> the operator's default R4_DEFAULT_IMAGE_DIGEST
 #   BASE_IMAGE   the base, pinned by digest (node:24-bookworm-slim@sha256:...) -> org.opencontainers.image.base.*
 #                build.sh passes the digest of the base it made or found, so both stages are built on exactly it
+# Each image carries its SBOM (SPDX 2.3) at /app/sbom/SBOM.spdx.json, named by the label dev.r4.sbom.
 
 ARG BASE_IMAGE=node:24-bookworm-slim
 FROM ${BASE_IMAGE} AS build
@@ -71,8 +72,55 @@ RUN if [ -z "$CORE_SHA256" ]; then \
  && echo "$CORE_SHA256  native/build/re4_dump" | sha256sum --check --strict \
  && grep -q "\"core_sha256\":\"$CORE_SHA256\"" native/build/manifest.json
 
-# What both images share: Node 24 and tini. Each adds its own compiled code and production dependencies.
-# Everything is owned by root and read-only to the user the processes run as.
+# Each image's /app exactly as it ships, assembled apart so that its SBOM describes these very files.
+FROM scratch AS service-app
+COPY --from=build /src/package.json /app/
+COPY --from=service-dependencies /src/node_modules/ /app/node_modules/
+COPY --from=build /src/dist/contracts/ /app/dist/contracts/
+COPY --from=build /src/dist/vrf/ /app/dist/vrf/
+COPY --from=build /src/dist/service/ /app/dist/service/
+COPY --from=attested /src/native/build/re4_dump /app/runtime/bin/re4_dump
+COPY --from=attested /src/native/build/manifest.json /app/selftest/manifest.json
+
+# The core makes the appliances' VRF keys (operator/vrf/keygen.ts): the same attested core as the service's,
+# measured against its manifest before each use and run from a private copy in /tmp.
+FROM scratch AS operator-app
+COPY --from=build /src/package.json /app/
+COPY --from=operator-dependencies /src/node_modules/ /app/node_modules/
+COPY --from=build /src/dist/api/ /app/dist/api/
+COPY --from=build /src/dist/contracts/ /app/dist/contracts/
+COPY --from=build /src/dist/cdk8s/ /app/dist/cdk8s/
+COPY --from=build /src/dist/vrf/ /app/dist/vrf/
+COPY --from=build /src/dist/operator/ /app/dist/operator/
+COPY --from=build /src/dist/dashboard/ /app/dist/dashboard/
+COPY --from=attested /src/native/build/re4_dump /app/runtime/bin/re4_dump
+COPY --from=attested /src/native/build/manifest.json /app/selftest/manifest.json
+
+# The Debian packages both images run on: the base's.
+FROM ${BASE_IMAGE} AS runtime-packages
+RUN dpkg-query -W -f '${Package} ${Version} ${Architecture}\n' >/debian-packages.txt
+
+# One SBOM per image (SPDX 2.3: its files in /app, npm packages, the core and the OpenSSL linked into it, Node,
+# the Debian packages), made by the release's generator (scripts/release/sbom.ts) through scripts/image/sbom.ts,
+# compiled here with what they import. The commit and its time are the build arguments, never the clock.
+FROM build AS sbom
+ARG REVISION=unknown
+ARG CREATED=unknown
+COPY --from=runtime-packages /debian-packages.txt /sbom/
+COPY --from=service-app /app/ /sbom/service/
+COPY --from=operator-app /app/ /sbom/operator/
+COPY scripts/node/versions.env scripts/node/
+COPY scripts/release/sbom.ts scripts/release/
+COPY scripts/image/sbom.ts scripts/image/
+RUN npx tsc --module NodeNext --moduleResolution NodeNext --target ES2024 --types node --strict --skipLibCheck \
+      --outDir dist/sbom-tool scripts/image/sbom.ts \
+ && dpkg-query -W -f '${Package} ${Version} ${Architecture}\n' tini >>/sbom/debian-packages.txt \
+ && . native/openssl.env && export LIBSSL_DEV_VERSION REVISION CREATED \
+ && node dist/sbom-tool/image/sbom.js service r4 /sbom/service /sbom/debian-packages.txt >/sbom/service.spdx.json \
+ && node dist/sbom-tool/image/sbom.js operator r4-operator /sbom/operator /sbom/debian-packages.txt >/sbom/operator.spdx.json
+
+# What both images share: Node 24 and tini. Each adds its own /app (code, production dependencies, the core)
+# and its SBOM. Everything is owned by root and read-only to the user the processes run as.
 FROM ${BASE_IMAGE} AS runtime
 ARG VERSION=unknown
 ARG REVISION=unknown
@@ -84,12 +132,12 @@ LABEL org.opencontainers.image.title="r4" \
       org.opencontainers.image.version="$VERSION" \
       org.opencontainers.image.revision="$REVISION" \
       org.opencontainers.image.created="$CREATED" \
-      org.opencontainers.image.source="$SOURCE"
+      org.opencontainers.image.source="$SOURCE" \
+      dev.r4.sbom="/app/sbom/SBOM.spdx.json"
 # tini as PID 1 forwards SIGTERM to node and reaps orphans; node itself as PID 1 would ignore SIGTERM until
 # its handlers are installed (after the core's first attestation).
 COPY --from=build /usr/bin/tini-static /usr/bin/tini
 WORKDIR /app
-COPY --from=build /src/package.json ./
 ENV NODE_ENV=production
 # 65532: the conventional "nonroot" uid; it has no passwd entry and needs none.
 USER 65532:65532
@@ -98,17 +146,8 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 # The operator image: `--target operator`. It expects pods running the service image of the same build, so
 # that image's core hash is its default (a Helm value or the appliance's spec can override it).
 FROM runtime AS operator
-COPY --from=operator-dependencies /src/node_modules/ node_modules/
-COPY --from=build /src/dist/api/ dist/api/
-COPY --from=build /src/dist/contracts/ dist/contracts/
-COPY --from=build /src/dist/cdk8s/ dist/cdk8s/
-COPY --from=build /src/dist/vrf/ dist/vrf/
-COPY --from=build /src/dist/operator/ dist/operator/
-COPY --from=build /src/dist/dashboard/ dist/dashboard/
-# The core makes the appliances' VRF keys (operator/vrf/keygen.ts): the same attested core as the service's,
-# measured against its manifest before each use and run from a private copy in /tmp.
-COPY --from=attested /src/native/build/re4_dump /app/runtime/bin/re4_dump
-COPY --from=attested /src/native/build/manifest.json /app/selftest/manifest.json
+COPY --from=operator-app /app/ /app/
+COPY --from=sbom /sbom/operator.spdx.json /app/sbom/SBOM.spdx.json
 ARG CORE_SHA256
 ARG SERVICE_IMAGE_DIGEST
 ENV R4_DEFAULT_CORE_SHA256=$CORE_SHA256 \
@@ -122,14 +161,10 @@ CMD ["node", "dist/operator/main.js"]
 # copy of it from /tmp: the only writable path, which must allow exec (Kubernetes' emptyDir does;
 # `--tmpfs /tmp` needs `:exec`).
 FROM runtime AS service
-COPY --from=service-dependencies /src/node_modules/ node_modules/
-COPY --from=build /src/dist/contracts/ dist/contracts/
-COPY --from=build /src/dist/vrf/ dist/vrf/
-COPY --from=build /src/dist/service/ dist/service/
+COPY --from=service-app /app/ /app/
+COPY --from=sbom /sbom/service.spdx.json /app/sbom/SBOM.spdx.json
 ARG CORE_SHA256
 LABEL dev.r4.core.sha256="$CORE_SHA256"
-COPY --from=attested /src/native/build/re4_dump /app/runtime/bin/re4_dump
-COPY --from=attested /src/native/build/manifest.json /app/selftest/manifest.json
 ENV R4_CORE_PATH=/app/runtime/bin/re4_dump \
     R4_MANIFEST_PATH=/app/selftest/manifest.json
 EXPOSE 8080

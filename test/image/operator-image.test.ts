@@ -6,6 +6,7 @@ import path from 'node:path';
 import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from '../support/image-build.js';
 import { runContainer, runToExit, waitForHttp, type Container } from './containers.js';
 import { get } from './http.js';
+import { imageDebianPackages, readImageSbom, sbomCoreSha256, sbomDebianPackages, SBOM_LABEL, SBOM_PATH, validateSpdx } from './image-sbom.js';
 import { inspectImage, podmanResult, repoRoot } from '../support/podman.js';
 import { TestRun } from '../support/test-run.js';
 
@@ -72,6 +73,21 @@ test('it ships the attested core and its manifest, and makes VRF key seeds with 
   ]);
   expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({ bytes: 64, coreSha256: service.Labels?.['dev.r4.core.sha256'] });
 }, 120_000);
+
+test(`it carries its own SBOM at ${SBOM_PATH} (label ${SBOM_LABEL}): valid SPDX 2.3 listing its Debian packages, its npm packages and the core`, async () => {
+  const [operator, service] = await Promise.all([inspectImage(images.operator), inspectImage(images.service)]);
+  expect(operator.Labels?.[SBOM_LABEL]).toBe(SBOM_PATH);
+  const sbom = await readImageSbom(run, images.operator);
+  expect(sbom.spdxVersion).toBe('SPDX-2.3');
+  const listed = sbomDebianPackages(sbom);
+  expect(listed.filter((pkg) => !pkg.startsWith('tini '))).toEqual(await imageDebianPackages(run, images.operator));
+  expect(sbomCoreSha256(sbom)).toBe(service.Labels?.['dev.r4.core.sha256']);
+  // The operator's packages, not the service's.
+  expect(sbom.packages.map((pkg) => pkg.name)).toEqual(expect.arrayContaining(['@kubernetes/client-node', 'cdk8s-plus-27']));
+  expect(sbom.packages.filter((pkg) => /^(fastify|pino|jest|typescript)$/.test(pkg.name))).toEqual([]);
+  const verdict = await validateSpdx(run, sbom, 'operator.spdx.json');
+  expect(verdict).toEqual({ code: 0, output: expect.any(String) });
+}, 15 * 60_000);
 
 test('it ships the dashboard page, bundled at build time (no source maps, no external URL)', async () => {
   const script = [

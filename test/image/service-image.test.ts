@@ -9,6 +9,7 @@ import path from 'node:path';
 import { buildImages, BUILD_TIMEOUT_MS, type BuiltImages } from '../support/image-build.js';
 import { runContainer, runOnce, runToExit, waitForHttp, type Container, type RunOptions } from './containers.js';
 import { get, getJson } from './http.js';
+import { imageDebianPackages, readImageSbom, sbomCoreSha256, sbomDebianPackages, SBOM_LABEL, SBOM_PATH, validateSpdx } from './image-sbom.js';
 import { inspectImage, repoRoot } from '../support/podman.js';
 import { TestRun } from '../support/test-run.js';
 
@@ -89,6 +90,26 @@ describe('the service image', () => {
     expect(config.Entrypoint).toEqual(['/usr/bin/tini', '--']);
     expect(config.Env).toEqual(expect.arrayContaining([`R4_CORE_PATH=${CORE_PATH}`, `R4_MANIFEST_PATH=${MANIFEST_PATH}`]));
   }, 60_000);
+
+  test(`carries its SBOM at ${SBOM_PATH} (label ${SBOM_LABEL}): valid SPDX 2.3 listing its Debian packages, its npm packages and its core`, async () => {
+    const { Labels: labels } = await inspectImage(images.service);
+    expect(labels?.[SBOM_LABEL]).toBe(SBOM_PATH);
+    const sbom = await readImageSbom(run, images.service);
+    expect(sbom.spdxVersion).toBe('SPDX-2.3');
+    // Every package dpkg knows in the image, at its version, and tini, whose static binary is PID 1.
+    const debian = await imageDebianPackages(run, images.service);
+    expect(debian.length).toBeGreaterThan(50);
+    const listed = sbomDebianPackages(sbom);
+    expect(listed.filter((pkg) => !pkg.startsWith('tini '))).toEqual(debian);
+    expect(listed.some((pkg) => pkg.startsWith('tini '))).toBe(true);
+    // The core it runs, by the hash its label names.
+    expect(sbomCoreSha256(sbom)).toBe(coreSha256);
+    const fastify = JSON.parse((await runOnce(run, images.service, 'cat', ['/app/node_modules/fastify/package.json'])).toString()) as { version: string };
+    expect(sbom.packages).toContainEqual(expect.objectContaining({ name: 'fastify', versionInfo: fastify.version }));
+    expect(sbom.packages.filter((pkg) => /^(@kubernetes\/client-node|jest|typescript)$/.test(pkg.name))).toEqual([]);
+    const verdict = await validateSpdx(run, sbom, 'service.spdx.json');
+    expect(verdict).toEqual({ code: 0, output: expect.any(String) });
+  }, 15 * 60_000);
 
   test('a second build finds every layer cached and gives the same image', async () => {
     const again = await buildImages(run);

@@ -38,7 +38,22 @@ static const char USAGE[] =
     "Exit codes: 0 ok, 2 usage, 3 self-test failed, 4 health test failed, 5 entropy source failed,\n"
     "            6 DRBG failed, 7 output failed. On 3-7 one JSON line on stderr says why.\n";
 
-enum mode { MODE_STREAM, MODE_SELFTEST, MODE_VERSION, MODE_HELP };
+#ifdef R4_DIAGNOSTICS
+static const char DIAGNOSTIC_USAGE[] =
+    "Diagnostic build (never the release):\n"
+    "  --raw-jitter N           write N raw jitter samples, one byte each (the low 8 bits of a timing\n"
+    "                           delta), not health-tested, for SP 800-90B's ea_non_iid and ea_restart\n";
+#endif
+
+enum mode {
+    MODE_STREAM,
+    MODE_SELFTEST,
+    MODE_VERSION,
+    MODE_HELP,
+#ifdef R4_DIAGNOSTICS
+    MODE_RAW_JITTER,
+#endif
+};
 
 struct options {
     enum mode mode;
@@ -47,6 +62,9 @@ struct options {
     bool hex;
     bool prediction_resistance;
     int status_fd;
+#ifdef R4_DIAGNOSTICS
+    unsigned long long raw_samples;
+#endif
 };
 
 static int usage_error(const char *why, const char *arg)
@@ -108,6 +126,14 @@ static int parse_args(int argc, char **argv, struct options *o)
             m = MODE_VERSION;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             m = MODE_HELP;
+#ifdef R4_DIAGNOSTICS
+        } else if (strcmp(a, "--raw-jitter") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("a sample count must follow", a);
+            if (!parse_count(argv[++i], (unsigned long long)LLONG_MAX, &o->raw_samples))
+                return usage_error("not a sample count (decimal digits only):", argv[i]);
+            m = MODE_RAW_JITTER;
+#endif
         } else {
             return usage_error("unknown argument", a);
         }
@@ -234,6 +260,25 @@ static bool stream(const struct options *o, struct r4_drbg *d, struct r4_status 
     return ok || closed;
 }
 
+#ifdef R4_DIAGNOSTICS
+/* Writes o->raw_samples raw noise samples; the source is sampled as fast as in the release's reseeds. */
+static bool stream_raw_jitter(const struct options *o, struct r4_status *st)
+{
+    uint8_t buf[65536];
+    bool closed = false;
+    unsigned long long remaining = o->raw_samples;
+    while (remaining > 0) {
+        size_t want = remaining < sizeof(buf) ? (size_t)remaining : sizeof(buf);
+        if (!r4_noise_raw(buf, want, st))
+            return false;
+        if (!write_all(buf, want, &closed, st))
+            return closed;
+        remaining -= want;
+    }
+    return true;
+}
+#endif
+
 int main(int argc, char **argv)
 {
     harden_process();
@@ -246,6 +291,9 @@ int main(int argc, char **argv)
         return rc;
     if (o.mode == MODE_HELP) {
         fputs(USAGE, stdout);
+#ifdef R4_DIAGNOSTICS
+        fputs(DIAGNOSTIC_USAGE, stdout);
+#endif
         return R4_EXIT_OK;
     }
     if (o.mode == MODE_VERSION) {
@@ -254,6 +302,17 @@ int main(int argc, char **argv)
     }
 
     struct r4_status st = { 0 };
+#ifdef R4_DIAGNOSTICS
+    if (o.mode == MODE_RAW_JITTER) {
+        bool raw_ok = stream_raw_jitter(&o, &st);
+        r4_sources_close();
+        if (!raw_ok) {
+            r4_report_error(stderr, &st);
+            return st.code;
+        }
+        return R4_EXIT_OK;
+    }
+#endif
     struct r4_crypto crypto;
     struct r4_selftest_report report;
     struct r4_drbg drbg;

@@ -164,6 +164,18 @@ void r4_sources_close(void)
     jitter_table = NULL;
 }
 
+#ifdef R4_DIAGNOSTICS
+/* Diagnostic builds only: the raw samples exactly as the health tests see them, for SP 800-90B's tools. */
+bool r4_noise_raw(uint8_t *out, size_t n, struct r4_status *st)
+{
+    if (!jitter_open(st))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        out[i] = jitter_sample();
+    return true;
+}
+#endif
+
 #ifdef R4_TEST_HOOKS
 /*
  * R4_TEST_FAULT=name[:N] selects one fault for the test build:

@@ -29,6 +29,14 @@ bool r4_noise_collect(struct r4_noise_health *h, uint8_t *out, size_t n, struct 
 /* Releases the noise source's memory. */
 void r4_sources_close(void);
 
+#ifdef R4_DIAGNOSTICS
+/*
+ * Diagnostic builds only (never the release): n raw jitter samples, one byte each (the low 8 bits of a
+ * timing delta), not health-tested, so SP 800-90B's assessment sees the source as it is.
+ */
+bool r4_noise_raw(uint8_t *out, size_t n, struct r4_status *st);
+#endif
+
 #ifdef R4_TEST_HOOKS
 /* Test builds only: faults injected by the R4_TEST_FAULT environment variable (see sources.c). */
 void r4_test_hooks_init(void);

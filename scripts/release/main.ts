@@ -10,6 +10,7 @@ import { assemble, listFiles } from './assemble.js';
 import { CHECKSUMS, SBOM, SIGNATURE, TARBALL, checksumLines, pack, sha1, sha256 } from './archive.js';
 import { buildSource } from './build.js';
 import { parseReleaseArgs } from './options.js';
+import { proofStatus } from './proof.js';
 import { run } from './run.js';
 import { makeSbom, sbomText } from './sbom.js';
 import { sign, signingKey } from './sign.js';
@@ -65,6 +66,8 @@ function release(args: readonly string[]): number {
     const openssl = opensslVersion(readFileSync(join(stage, 'runtime/bin/re4_dump')));
     if (!openssl) throw new Error('no OpenSSL version string in runtime/bin/re4_dump: is libcrypto linked statically?');
     const versions = readFileSync(join(built, 'scripts/node/versions.env'), 'utf8');
+    const proof = proofStatus(built, manifest.core_sha256);
+    say(`proof: ${proof.line}`);
 
     const files = listFiles(stage).map((path) => ({ path: `${top}/${path}`, sha1: sha1(join(stage, path)), sha256: sha256(join(stage, path)) }));
     const sbom = sbomText(
@@ -99,6 +102,7 @@ function release(args: readonly string[]): number {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(`${out}: ${TARBALL} ${statSync(tarball).size} bytes, ${files.length + 1} files, ${shipped.packages.length} npm packages, core sha256 ${manifest.core_sha256}, OpenSSL ${openssl}, ${seconds} s`);
     if (workingTree) say('NOT reproducible: built from uncommitted changes (--allow-dirty)');
+    if (!proof.ok) say(`WITHOUT statistical evidence for its core: ${proof.line}`);
     process.stdout.write(`${out}\n`);
     return 0;
   } finally {

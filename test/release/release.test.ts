@@ -56,6 +56,7 @@ let releaseA: string;
 let releaseB: string;
 let repoA: string;
 let seconds: number;
+let releaseLog: string; // release A's stderr
 // Each verify-release unpacks and hashes some 12,000 files; a test runs up to eight.
 const VERIFY_TIMEOUT_MS = 420_000;
 
@@ -147,6 +148,7 @@ beforeAll(async () => {
   if (doneA.code !== 0) throw new Error(`release A failed:\n${doneA.stderr}`);
   if (doneB.code !== 0) throw new Error(`release B failed:\n${doneB.stderr}`);
   process.stderr.write(doneA.stderr);
+  releaseLog = doneA.stderr;
   releaseA = join(releaseA, version);
   releaseB = join(releaseB, version);
 }, 600_000);
@@ -160,6 +162,8 @@ test('two releases of one commit, from different paths, times and time zones, ar
   for (const file of ['re4_release.tar.gz', 'SBOM.spdx.json', 're4_release.sha256']) {
     expect(readFileSync(join(releaseB, file)).equals(readFileSync(join(releaseA, file)))).toBe(true);
   }
+  // Whether the core has its committed standard proof run, the release says (proof.test.ts: each case).
+  expect(releaseLog).toMatch(/^release: proof: /m);
   const size = readFileSync(join(releaseA, 're4_release.tar.gz')).length;
   const sbom = JSON.parse(readFileSync(join(releaseA, 'SBOM.spdx.json'), 'utf8')) as { packages: unknown[]; files: unknown[] };
   process.stderr.write(`release: ${seconds.toFixed(1)} s, tarball ${size} bytes, SBOM ${sbom.packages.length} packages, ${sbom.files.length} files\n`);

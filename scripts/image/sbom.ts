@@ -13,17 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { programDependencies, resolveDependency, type Lock } from '../prune-dependencies.js';
-import { makeSbom, sbomText, type DebianPackage, type SbomFile, type SbomInput, type SbomNpmPackage } from '../release/sbom.js';
-
-interface LockEntry {
-  version?: string;
-  license?: string;
-  integrity?: string;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-}
+import { programDependencies, type Lock } from '../prune-dependencies.js';
+import { makeSbom, npmPackagesOf, sbomText, type DebianPackage, type SbomFile, type SbomInput } from '../release/sbom.js';
 
 /** `dpkg-query -W -f '${Package} ${Version} ${Architecture}\n'` lines as packages, sorted and without repeats. */
 export function parseDebianPackages(text: string): DebianPackage[] {
@@ -35,30 +26,6 @@ export function parseDebianPackages(text: string): DebianPackage[] {
     packages.set(`${name}:${arch}`, { name, version, arch });
   }
   return [...packages.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0));
-}
-
-/** The lock's packages that are present (shipped) among `present`, with the lock paths they depend on among them. */
-export function shippedNpmPackages(lock: Lock, present: (lockPath: string) => boolean): SbomNpmPackage[] {
-  const entries = lock.packages as Record<string, LockEntry>;
-  const shipped = Object.keys(entries)
-    .filter((lockPath) => lockPath !== '' && present(lockPath))
-    .sort();
-  const keep = new Set(shipped);
-  return shipped.map((lockPath) => {
-    const entry = entries[lockPath] as LockEntry;
-    const names = Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies });
-    const dependencies = names
-      .map((name) => resolveDependency(lock.packages, lockPath, name))
-      .filter((path): path is string => path !== undefined && keep.has(path));
-    return {
-      lockPath,
-      name: lockPath.slice(lockPath.lastIndexOf('node_modules/') + 'node_modules/'.length),
-      version: entry.version ?? 'NOASSERTION',
-      license: entry.license,
-      integrity: entry.integrity,
-      dependencies: [...new Set(dependencies)].sort(),
-    };
-  });
 }
 
 /** "OpenSSL 3.0.22 1 Jul 2026" (the core's --version) -> "3.0.22". */
@@ -112,7 +79,7 @@ function main(): void {
   const created = new Date(process.env.CREATED ?? '');
   if (Number.isNaN(created.getTime())) throw new Error(`CREATED must be the commit's time (ISO 8601), not ${JSON.stringify(process.env.CREATED)}`);
 
-  const npm = shippedNpmPackages(lock, (lockPath) => existsSync(join(app, lockPath)));
+  const npm = npmPackagesOf(lock, Object.keys(lock.packages).filter((lockPath) => lockPath !== '' && existsSync(join(app, lockPath))));
   const input: SbomInput = {
     name,
     version: packageJson.version,

@@ -6,19 +6,10 @@
 //   proof/**/SUMMARY.md                            the statistical evidence summaries in the repository
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { closure, programDependencies, resolveDependency, type Lock } from '../prune-dependencies.js';
-import type { SbomNpmPackage } from './sbom.js';
+import { closure, programDependencies, type Lock } from '../prune-dependencies.js';
+import { npmPackagesOf, type SbomNpmPackage } from './sbom.js';
 
 export const RELEASE_PROGRAMS = ['service', 'operator'] as const;
-
-interface LockEntry {
-  version?: string;
-  license?: string;
-  integrity?: string;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-}
 
 /** The lock paths the release ships, the programs' direct dependencies among them, and their SBOM entries. */
 export function shippedPackages(lock: Lock, packageJson: { r4?: { programs?: Record<string, string[]> } }): { packages: SbomNpmPackage[]; roots: string[] } {
@@ -29,16 +20,7 @@ export function shippedPackages(lock: Lock, packageJson: { r4?: { programs?: Rec
     for (const path of closure(lock, names)) keep.add(path);
     for (const name of names) roots.add(`node_modules/${name}`);
   }
-  const entries = lock.packages as Record<string, LockEntry>;
-  const packages = [...keep].sort().map((lockPath): SbomNpmPackage => {
-    const entry = entries[lockPath] as LockEntry;
-    const deps = { ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies };
-    const dependencies = Object.keys(deps)
-      .map((name) => resolveDependency(lock.packages, lockPath, name))
-      .filter((path): path is string => path !== undefined && keep.has(path));
-    return { lockPath, name: lockPath.slice(lockPath.lastIndexOf('node_modules/') + 'node_modules/'.length), version: entry.version ?? 'NOASSERTION', license: entry.license, integrity: entry.integrity, dependencies: [...new Set(dependencies)].sort() };
-  });
-  return { packages, roots: [...roots].sort() };
+  return { packages: npmPackagesOf(lock, keep), roots: [...roots].sort() };
 }
 
 function copy(from: string, to: string): void {

@@ -1,6 +1,8 @@
 // An SPDX 2.3 JSON document for a release or an image, from plain data: no clock, no randomness, no I/O,
-// so the same input gives the same bytes (the release is reproducible) and the image build can reuse it.
+// so the same input gives the same bytes (the release is reproducible) and the image build can reuse it;
+// and the npm packages' entries, read from the lock, that both describe.
 import { createHash } from 'node:crypto';
+import { resolveDependency, type Lock } from '../prune-dependencies.js';
 
 export interface SbomFile {
   path: string; // inside the tarball or image, without "./"
@@ -15,6 +17,36 @@ export interface SbomNpmPackage {
   license: string | undefined; // package.json's "license"
   integrity: string | undefined; // the lock's "sha512-<base64>"
   dependencies: string[]; // lock paths of what it requires
+}
+
+interface LockEntry {
+  version?: string;
+  license?: string;
+  integrity?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+/** The SBOM entries of the lock's packages at `lockPaths` (what ships), each with what it depends on among them. */
+export function npmPackagesOf(lock: Lock, lockPaths: Iterable<string>): SbomNpmPackage[] {
+  const keep = new Set(lockPaths);
+  const entries = lock.packages as Record<string, LockEntry>;
+  return [...keep].sort().map((lockPath): SbomNpmPackage => {
+    const entry = entries[lockPath] as LockEntry;
+    const names = Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies });
+    const dependencies = names
+      .map((name) => resolveDependency(lock.packages, lockPath, name))
+      .filter((path): path is string => path !== undefined && keep.has(path));
+    return {
+      lockPath,
+      name: lockPath.slice(lockPath.lastIndexOf('node_modules/') + 'node_modules/'.length),
+      version: entry.version ?? 'NOASSERTION',
+      license: entry.license,
+      integrity: entry.integrity,
+      dependencies: [...new Set(dependencies)].sort(),
+    };
+  });
 }
 
 export interface SbomCore {

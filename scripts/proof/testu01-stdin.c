@@ -25,6 +25,7 @@ static unsigned int next_word(void)
         have = fread(words, sizeof(words[0]), WORDS, stdin);
         next = 0;
         if (have == 0) {
+            fflush(stdout);
             fprintf(stderr, "testu01-stdin: %s after %llu bytes: the battery needs more input\n",
                     ferror(stdin) ? "read error" : "end of input", consumed);
             exit(3);
@@ -54,6 +55,9 @@ int main(int argc, char **argv)
     unif01_Gen *gen = unif01_CreateExternGenBits("stdin", next_word);
     battery(gen);
     unif01_DeleteExternGenBits(gen);
+    /* The battery's report is buffered on stdout; flushed first, this line cannot land inside it (a
+     * summary line split by it would be lost to the parser). */
+    fflush(stdout);
     fprintf(stderr, "testu01-stdin: consumed %llu bytes\n", consumed);
     return 0;
 }

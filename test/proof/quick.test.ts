@@ -60,6 +60,11 @@ test('the quick proof passes the real core and fails the negative control in eve
   expect([...control].filter(([, v]) => v !== 'FAIL')).toEqual([]);
   expect(summary).toContain('**Run verdict: PASS**');
   expect(readdirSync(dir)).toEqual(expect.arrayContaining(['rngtest.log', 'practrand.log', 'control-practrand.log']));
+  // The harness's own line comes after TestU01's whole report, never inside a result line it would hide.
+  for (const log of ['testu01-smallcrush.log', 'control-testu01-smallcrush.log']) {
+    const text = readFileSync(join(dir, log), 'utf8');
+    expect(text.indexOf('testu01-stdin: consumed')).toBeGreaterThan(text.lastIndexOf('-------'));
+  }
   expect(code).toBe(0);
 }, 300_000);
 

@@ -53,7 +53,11 @@ function runLane(lane: Lane, files: readonly string[], args: readonly string[], 
   children.add(child);
   for (const stream of [child.stdout, child.stderr]) {
     const target = stream === child.stdout ? process.stdout : process.stderr;
-    createInterface({ input: stream }).on('line', (line) => target.write(`[${lane}] ${line}\n`));
+    createInterface({ input: stream }).on('line', (line) => {
+      // jest names every path it was given: the lane's whole file list, on one line.
+      const shown = line.startsWith('Ran all test suites within paths') ? `Ran the lane's ${files.length} test files.` : line;
+      target.write(`[${lane}] ${shown}\n`);
+    });
   }
   return new Promise((done) => child.on('close', (code, signal) => {
     children.delete(child);

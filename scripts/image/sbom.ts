@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { programDependencies, type Lock } from '../prune-dependencies.js';
-import { makeSbom, npmPackagesOf, sbomText, type DebianPackage, type SbomFile, type SbomInput } from '../release/sbom.js';
+import { makeSbom, npmPackagesOf, opensslVersionOf, sbomText, type DebianPackage, type SbomFile, type SbomInput } from '../release/sbom.js';
 
 /** `dpkg-query -W -f '${Package} ${Version} ${Architecture}\n'` lines as packages, sorted and without repeats. */
 export function parseDebianPackages(text: string): DebianPackage[] {
@@ -26,13 +26,6 @@ export function parseDebianPackages(text: string): DebianPackage[] {
     packages.set(`${name}:${arch}`, { name, version, arch });
   }
   return [...packages.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0));
-}
-
-/** "OpenSSL 3.0.22 1 Jul 2026" (the core's --version) -> "3.0.22". */
-export function opensslVersion(coreVersionLine: string): string {
-  const found = /^OpenSSL (\d+\.\d+\.\d+\S*)/.exec((JSON.parse(coreVersionLine) as { openssl?: string }).openssl ?? '');
-  if (!found?.[1]) throw new Error(`the core's --version names no OpenSSL version: ${coreVersionLine.trim()}`);
-  return found[1];
 }
 
 /** r4's own files under the image's /app (everything but node_modules, which the SBOM lists as packages). */
@@ -93,7 +86,7 @@ function main(): void {
       name: manifest.name,
       version: manifest.version,
       sha256: manifest.core_sha256,
-      openssl: { version: opensslVersion(coreVersion), source: `from the core's --version; Debian's libssl-dev ${libsslDev} (native/openssl.env) provided its libcrypto.a` },
+      openssl: { version: opensslVersionOf(coreVersion), source: `from the core's --version; Debian's libssl-dev ${libsslDev} (native/openssl.env) provided its libcrypto.a` },
     },
     node: { version: process.versions.node, integrity: nodeIntegrity(readFileSync('scripts/node/versions.env', 'utf8')) },
     debian: parseDebianPackages(readFileSync(debianList, 'utf8')),

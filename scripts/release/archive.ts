@@ -2,7 +2,6 @@
 // on every entry, no atime/ctime or process ids in pax headers, and gzip without a name or a time stamp.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { run } from './run.js';
 
 export const TARBALL = 're4_release.tar.gz';
@@ -27,8 +26,8 @@ export function sha1(path: string): string {
 }
 
 /** `sha256sum` lines for every file of the tarball (its path inside it), then the tarball itself. */
-export function checksumLines(parent: string, files: readonly string[], tarball: string): string {
-  const lines = files.map((file) => `${sha256(join(parent, file))}  ${file}`);
+export function checksumLines(files: readonly { path: string; sha256: string }[], tarball: string): string {
+  const lines = files.map((file) => `${file.sha256}  ${file.path}`);
   lines.push(`${sha256(tarball)}  ${TARBALL}`);
   return `${lines.join('\n')}\n`;
 }

@@ -12,16 +12,11 @@ import { buildSource } from './build.js';
 import { parseReleaseArgs } from './options.js';
 import { proofStatus } from './proof.js';
 import { run } from './run.js';
-import { makeSbom, sbomText } from './sbom.js';
+import { makeSbom, opensslVersionOf, sbomText } from './sbom.js';
 import { sign, signingKey } from './sign.js';
 import { describeSource, exportSource } from './source.js';
 
 const say = (line: string) => process.stderr.write(`release: ${line}\n`);
-
-/** "OpenSSL 3.0.19 27 Jan 2026": the version string libcrypto carries into the static binary. */
-export function opensslVersion(binary: Buffer): string | undefined {
-  return /OpenSSL (\d+\.\d+\.\d+[a-z]?) \d{1,2} [A-Z][a-z]{2} \d{4}/.exec(binary.toString('latin1'))?.[1];
-}
 
 function envValue(text: string, name: string): string {
   const value = new RegExp(`^${name}=(.*)$`, 'm').exec(text)?.[1];
@@ -63,8 +58,7 @@ function release(args: readonly string[]): number {
     const stage = join(parent, top);
     const shipped = assemble(built, stage);
     const manifest = JSON.parse(readFileSync(join(stage, 'selftest/manifest.json'), 'utf8')) as { name: string; version: string; core_sha256: string };
-    const openssl = opensslVersion(readFileSync(join(stage, 'runtime/bin/re4_dump')));
-    if (!openssl) throw new Error('no OpenSSL version string in runtime/bin/re4_dump: is libcrypto linked statically?');
+    const openssl = opensslVersionOf(run(join(stage, 'runtime/bin/re4_dump'), ['--version']));
     const versions = readFileSync(join(built, 'scripts/node/versions.env'), 'utf8');
     const proof = proofStatus(built, manifest.core_sha256);
     say(`proof: ${proof.line}`);
@@ -80,7 +74,7 @@ function release(args: readonly string[]): number {
         files,
         npm: shipped.packages,
         npmRoots: shipped.roots,
-        core: { name: manifest.name, version: manifest.version, sha256: manifest.core_sha256, openssl: { version: openssl, source: 'read from the binary (the "OpenSSL x.y.z" text libcrypto carries)' } },
+        core: { name: manifest.name, version: manifest.version, sha256: manifest.core_sha256, openssl: { version: openssl, source: "from the core's --version (the libcrypto linked into it)" } },
         node: { version: envValue(versions, 'NODE_VERSION'), integrity: envValue(versions, 'NODE_INTEGRITY') },
       }),
     );
@@ -92,7 +86,9 @@ function release(args: readonly string[]): number {
     mkdirSync(out, { recursive: true });
     const tarball = join(out, TARBALL);
     pack(parent, top, source.sourceDateEpoch, tarball);
-    writeFileSync(join(out, CHECKSUMS), checksumLines(parent, listFiles(stage).map((path) => `${top}/${path}`), tarball));
+    // Every file of the tarball: those the SBOM describes, hashed once above, and the SBOM itself.
+    const sbomEntry = { path: `${top}/${SBOM}`, sha256: sha256(join(stage, SBOM)) };
+    writeFileSync(join(out, CHECKSUMS), checksumLines([...files, sbomEntry].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), tarball));
     copyFileSync(join(stage, SBOM), join(out, SBOM));
     if (key?.ok) {
       sign(tarball, join(out, SIGNATURE), key.fingerprint, process.env);

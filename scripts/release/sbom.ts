@@ -49,6 +49,13 @@ export function npmPackagesOf(lock: Lock, lockPaths: Iterable<string>): SbomNpmP
   });
 }
 
+/** The core's `--version` JSON line -> the OpenSSL version linked into it ("OpenSSL 3.0.22 1 Jul 2025" -> "3.0.22"). */
+export function opensslVersionOf(coreVersionLine: string): string {
+  const found = /^OpenSSL (\d+\.\d+\.\d+\S*)/.exec((JSON.parse(coreVersionLine) as { openssl?: string }).openssl ?? '');
+  if (!found?.[1]) throw new Error(`the core's --version names no OpenSSL version: ${coreVersionLine.trim()}`);
+  return found[1];
+}
+
 export interface SbomCore {
   name: string;
   version: string;

@@ -42,6 +42,16 @@ test('a client name longer than a slot holds is refused loudly, not truncated in
   expect(() => limiter.check('x'.repeat(65), 1, 0)).toThrow(/at most 64 bytes/);
 });
 
+test('a worker whose clock reading is older than the last take does not move the bucket back in time', () => {
+  // Workers read the clock before they take the lock: another may have taken at a later reading meanwhile.
+  const limiter = new SharedRateLimiter(sharedLimiterTable(4, 1), 10);
+  expect(limiter.check('k', 10, 0)).toBe(0);
+  expect(limiter.check('k', 1, 100)).toBe(0);
+  expect(limiter.check('k', 1, 50)).toBe(1);
+  expect(limiter.check('k', 1, 150)).toBe(1); // half a token since 100, not a whole one since 50
+  expect(limiter.check('k', 1, 200)).toBe(0);
+});
+
 test('rate 0 switches the limit off', () => {
   const limiter = new SharedRateLimiter(sharedLimiterTable(2, 1), 0);
   for (let i = 0; i < 10; i++) expect(limiter.check(`c${i}`, 1_000, 0)).toBe(0);

@@ -52,7 +52,7 @@ export class SharedRateLimiter {
     return this.locked(() => {
       const slot = this.slotOf(client, true);
       if (slot < 0) return 1;
-      return this.withBucket(slot, (bucket) => take(bucket, nowMs, cost, this.ratePerS), nowMs);
+      return this.withBucket(slot, (bucket, now) => take(bucket, now, cost, this.ratePerS), nowMs);
     });
   }
 
@@ -61,7 +61,7 @@ export class SharedRateLimiter {
     if (this.ratePerS === 0) return 0;
     return this.locked(() => {
       const slot = this.slotOf(client, false);
-      return slot < 0 ? 0 : this.withBucket(slot, (bucket) => wait(bucket, nowMs, cost, this.ratePerS), nowMs);
+      return slot < 0 ? 0 : this.withBucket(slot, (bucket, now) => wait(bucket, now, cost, this.ratePerS), nowMs);
     });
   }
 
@@ -91,11 +91,15 @@ export class SharedRateLimiter {
     return Atomics.load(this.header, 1);
   }
 
-  private withBucket(slot: number, use: (bucket: Bucket) => number, nowMs: number): number {
+  /**
+   * `use` sees the bucket at a time no earlier than its last update: another worker may have taken from it
+   * after this one read the clock, and a bucket moved back in time would refill the same interval twice.
+   */
+  private withBucket(slot: number, use: (bucket: Bucket, nowMs: number) => number, nowMs: number): number {
     const fresh = this.numbers[slot * 2 + 1] === -1;
     this.bucket.tokens = fresh ? this.ratePerS : (this.numbers[slot * 2] ?? 0);
     this.bucket.updatedMs = fresh ? nowMs : (this.numbers[slot * 2 + 1] ?? 0);
-    const answer = use(this.bucket);
+    const answer = use(this.bucket, Math.max(nowMs, this.bucket.updatedMs));
     this.numbers[slot * 2] = this.bucket.tokens;
     this.numbers[slot * 2 + 1] = this.bucket.updatedMs;
     return answer;

@@ -29,6 +29,14 @@ describe('parseVersionDocument', () => {
     });
   });
 
+  test('reads every worker\'s core hash when the service runs several workers', () => {
+    const workers = [{ index: 0, core_sha256: sha }, { index: 1, core_sha256: null }];
+    expect(parseVersionDocument(JSON.stringify({ ...good, workers }))).toEqual({
+      ok: true,
+      fields: { coreSha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed', demo: false, workerCoreSha256s: [sha, null] },
+    });
+  });
+
   test.each([
     ['not json', '{', 'not JSON'],
     ['an array', '[]', 'not a JSON object'],
@@ -42,6 +50,10 @@ describe('parseVersionDocument', () => {
     ['unknown integrity', JSON.stringify({ ...good, integrity: 'ok' }), 'integrity'],
     ['missing selftest', JSON.stringify({ ...good, selftest: undefined }), 'selftest'],
     ['unknown mode', JSON.stringify({ ...good, mode: 'SEALED' }), 'mode'],
+    ['workers that is not an array', JSON.stringify({ ...good, workers: {} }), 'workers'],
+    ['no workers', JSON.stringify({ ...good, workers: [] }), 'workers'],
+    ['a worker without a hash', JSON.stringify({ ...good, workers: [{ index: 0 }] }), "worker's core_sha256"],
+    ['a worker that is not an object', JSON.stringify({ ...good, workers: [sha] }), "worker's core_sha256"],
   ])('rejects %s', (_name, body, mentions) => {
     const parsed = parseVersionDocument(body);
     expect(parsed.ok).toBe(false);

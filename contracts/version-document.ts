@@ -35,6 +35,23 @@ export interface CoreExit {
   at: string;
 }
 
+/**
+ * One worker thread's core, when the service runs several (WORKERS > 1): each worker runs and attests its
+ * own core, and the document's top-level fields are then the worst of them.
+ */
+export interface WorkerCoreReport {
+  index: number;
+  core_sha256: string | null;
+  integrity: Integrity;
+  selftest: Selftest;
+  mode: Mode;
+  core_state: CoreState;
+  core_pid: number | null;
+  core_restarts: number;
+  /** false from the worker thread's death until its replacement reports (its mode is then blocked). */
+  alive: boolean;
+}
+
 export interface VersionDocument {
   name: typeof SERVICE_NAME;
   version: string;
@@ -79,6 +96,8 @@ export interface VersionDocument {
     rdseed_words: number | null;
     prediction_resistance: boolean | null;
   };
+  /** With WORKERS > 1 only: every worker's core (`core` above is the core of the worker that answered). */
+  workers?: WorkerCoreReport[];
 }
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
@@ -157,6 +176,25 @@ export const versionDocumentSchema: {
         prediction_resistance: nullable('boolean'),
       },
     },
+    workers: {
+      type: 'array',
+      description: 'With WORKERS > 1: each worker thread\'s core; the top-level integrity, selftest, mode and core_sha256 are then the worst of them',
+      items: {
+        type: 'object',
+        required: ['index', 'core_sha256', 'integrity', 'selftest', 'mode', 'core_state', 'core_pid', 'core_restarts', 'alive'],
+        properties: {
+          index: { type: 'integer' },
+          core_sha256: nullable('string'),
+          integrity: { type: 'string', enum: INTEGRITIES },
+          selftest: { type: 'string', enum: SELFTESTS },
+          mode: { type: 'string', enum: MODES },
+          core_state: { type: 'string', enum: CORE_STATES },
+          core_pid: nullable('integer'),
+          core_restarts: { type: 'integer' },
+          alive: { type: 'boolean' },
+        },
+      },
+    },
   },
 };
 
@@ -168,6 +206,8 @@ export interface AttestationFields {
   selftest: Selftest;
   mode: Mode;
   demo: boolean;
+  /** With several workers: each worker's core hash (null: unmeasured). Absent in a one-worker document. */
+  workerCoreSha256s?: (string | null)[];
 }
 
 export type ParsedVersion = { ok: true; fields: AttestationFields } | { ok: false; reason: string };
@@ -183,12 +223,27 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[]): value i
 export function parseVersionDocument(body: string): ParsedVersion {
   const parsed = parseJsonObject(body, 'the /version answer');
   if (!parsed.ok) return parsed;
-  const { core_sha256: coreSha256, integrity, selftest, mode, demo } = parsed.object as Partial<Record<keyof VersionDocument, unknown>>;
+  const { core_sha256: coreSha256, integrity, selftest, mode, demo, workers } = parsed.object as Partial<Record<keyof VersionDocument, unknown>>;
   if (coreSha256 !== null && !isSha256(coreSha256)) return { ok: false, reason: 'core_sha256 is neither null nor a lowercase SHA-256 hex string' };
   if (!oneOf(integrity, INTEGRITIES)) return { ok: false, reason: `integrity is not one of ${INTEGRITIES.join(', ')}` };
   if (coreSha256 === null && integrity !== 'missing') return { ok: false, reason: `core_sha256 is null but integrity is ${integrity}, not missing` };
   if (!oneOf(selftest, SELFTESTS)) return { ok: false, reason: `selftest is not one of ${SELFTESTS.join(', ')}` };
   if (!oneOf(mode, MODES)) return { ok: false, reason: `mode is not one of ${MODES.join(', ')}` };
   if (demo !== undefined && typeof demo !== 'boolean') return { ok: false, reason: 'demo is neither true nor false' };
-  return { ok: true, fields: { coreSha256, integrity, selftest, mode, demo: demo === true } };
+  const fields: AttestationFields = { coreSha256, integrity, selftest, mode, demo: demo === true };
+  if (workers === undefined) return { ok: true, fields };
+  const hashes = workerHashes(workers);
+  return typeof hashes === 'string' ? { ok: false, reason: hashes } : { ok: true, fields: { ...fields, workerCoreSha256s: hashes } };
+}
+
+/** Every worker's core hash, or why `workers` is malformed: a non-empty array of objects, each with a hash or null. */
+function workerHashes(workers: unknown): (string | null)[] | string {
+  if (!Array.isArray(workers) || workers.length === 0) return 'workers is not a non-empty array';
+  const hashes: (string | null)[] = [];
+  for (const worker of workers as unknown[]) {
+    const hash = typeof worker === 'object' && worker !== null ? (worker as { core_sha256?: unknown }).core_sha256 : undefined;
+    if (hash !== null && !isSha256(hash)) return 'a worker\'s core_sha256 is neither null nor a lowercase SHA-256 hex string';
+    hashes.push(hash);
+  }
+  return hashes;
 }

@@ -24,11 +24,19 @@ describe('attest', () => {
     [{ mode: 'fallback' as const }, 'NotSealed', 'mode fallback'],
     // A demo pod takes short keys: however sound its core, it must not serve an appliance's clients.
     [{ demo: true }, 'DemoMode', 'demo mode (R4_DEMO=1)'],
+    // Several workers, one core each: a stray core in any worker is the pod's, whatever the top level says.
+    [{ workerCoreSha256s: [expected, 'f'.repeat(64), expected] }, 'HashMismatch', "worker 1's core sha256 ffffffffffff… differs"],
+    [{ workerCoreSha256s: [expected, null] }, 'IntegrityMissing', 'worker 1 of the service could not read'],
   ])('%j is cordoned with reason %s', (doc, reason, message) => {
     const a = attest(answered(doc), exp(3));
     expect(a.verdict).toBe('Cordoned');
     expect(a.reason).toBe(reason);
     expect(a.message).toContain(message);
+  });
+
+  test('every worker with the expected core is attested; a document without workers is judged as before', () => {
+    expect(attest(answered({ workerCoreSha256s: [expected, expected, expected, expected] }), exp(3)).reason).toBe('Attested');
+    expect(attest(answered(), exp(3)).reason).toBe('Attested');
   });
 
   test('a tampered core reports both a manifest mismatch and a foreign hash: the hash is the reason', () => {

@@ -60,6 +60,15 @@ function judge(doc: AttestationFields, expectedCoreSha256: string): Pick<PodAtte
       message: `core sha256 ${short(doc.coreSha256)} differs from the expected ${short(expectedCoreSha256)}`,
     };
   }
+  // A service with several workers runs one core per worker: each must be the expected core, not only the
+  // worst one the top-level fields name.
+  const stray = doc.workerCoreSha256s?.findIndex((hash) => hash !== expectedCoreSha256) ?? -1;
+  if (stray >= 0) {
+    const hash = doc.workerCoreSha256s?.[stray] ?? null;
+    return hash === null
+      ? { reason: 'IntegrityMissing', message: `worker ${stray} of the service could not read or hash its core` }
+      : { reason: 'HashMismatch', message: `worker ${stray}'s core sha256 ${short(hash)} differs from the expected ${short(expectedCoreSha256)}` };
+  }
   if (doc.integrity !== 'verified') {
     return doc.integrity === 'missing'
       ? { reason: 'IntegrityMissing', message: 'the service could not find or hash its core' }

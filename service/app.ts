@@ -1,13 +1,14 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
-import { AttestationSigner } from './attestation/signer.js';
+import { AttestationSigner, type AttestationKeySource } from './attestation/signer.js';
 import type { KeyStore } from './auth/keyStore.js';
 import type { ServiceConfig } from './config.js';
 import type { CoreSupervisor } from './core/supervisor.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 import { BytesInFlight } from './ratelimit/bytesInFlight.js';
-import { randomRateLimits } from './ratelimit/randomLimits.js';
+import { randomRateLimits, type SharedRandomLimitTables } from './ratelimit/randomLimits.js';
+import { SharedBytesInFlight, type SharedInFlightTable } from './ratelimit/sharedBytesInFlight.js';
 import { decorateRequests } from './requestContext.js';
 import { applyServerLimits } from './serverLimits.js';
 import { attestationRoute } from './routes/attestation.js';
@@ -24,6 +25,7 @@ import type { VrfService } from './vrf/vrfService.js';
 import { withLazyChildren } from './telemetry/lazyChildLogger.js';
 import { installRequestLog } from './telemetry/requestLog.js';
 import { installRequestSpans } from './telemetry/tracing.js';
+import type { WorkerCore } from './workers/fleetState.js';
 
 export interface AppDependencies {
   config: ServiceConfig;
@@ -37,6 +39,17 @@ export interface AppDependencies {
   logger: Logger;
   /** Makes the HTTPS server (tls/httpsServer.ts); without it, Fastify makes a plain HTTP one. */
   serverFactory?: FastifyServerFactory;
+  /** One of several worker threads (WORKERS > 1): what it shares with the others. */
+  worker?: WorkerShare;
+}
+
+/** What a worker thread shares with the others (service/workers/): the key, the limits, the cores' states. */
+export interface WorkerShare {
+  index: number;
+  signer: AttestationKeySource;
+  limitTables: SharedRandomLimitTables;
+  inFlight: SharedInFlightTable;
+  workers(): WorkerCore[];
 }
 
 /** Assembles the HTTP API around an attested core. A fresh instance per call, so each test gets its own. */
@@ -75,7 +88,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   });
 
-  const limits = randomRateLimits(config.rateLimits, metrics);
+  const worker = deps.worker;
+  // Which worker answered: for tests and demos only, where spreading the load is what is being looked at.
+  if (worker !== undefined && config.demo) {
+    const index = String(worker.index);
+    app.addHook('onRequest', (_request, reply, done) => {
+      reply.header('x-r4-worker', index);
+      done();
+    });
+  }
+  const limits = randomRateLimits(config.rateLimits, metrics, worker?.limitTables);
   app.addHook('onClose', (_instance, done) => {
     limits.close();
     done();
@@ -89,10 +111,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     limits: { maxBytesPerRequest: config.maxBytesPerRequest, rateLimits: config.rateLimits },
     posture: { strictFips: config.strictFips, demo: config.demo },
     startedAt: deps.startedAt,
+    ...(worker && { workers: worker.workers }),
   };
   await app.register(versionRoute, identity);
-  await app.register(attestationRoute, { ...identity, signer: new AttestationSigner(supervisor) });
-  const inFlight = new BytesInFlight(config.serving.bytesInFlight);
+  await app.register(attestationRoute, { ...identity, signer: worker?.signer ?? new AttestationSigner(supervisor) });
+  const inFlight =
+    worker === undefined ? new BytesInFlight(config.serving.bytesInFlight) : new SharedBytesInFlight(worker.inFlight, config.serving.bytesInFlight);
   await app.register(randomRoute, { supervisor, keys: deps.keys, limits, inFlight, metrics, maxBytesPerRequest: config.maxBytesPerRequest, allowQueryKey: config.allowQueryKey });
   await app.register(vrfRoute, { vrf: deps.vrf, supervisor, keys: deps.keys, limits, allowQueryKey: config.allowQueryKey });
   await app.register(metricsRoute, { metrics });

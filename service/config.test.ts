@@ -48,6 +48,7 @@ describe('parseConfig', () => {
       logLevel: 'info',
       tracing: false,
       vrf: { keysetFile: null, appliance: 'local', beaconPeriodSeconds: 30, beaconGenesisMs: null, workerThreads: availableParallelism() },
+      workers: 1,
     });
   });
 
@@ -87,6 +88,7 @@ describe('parseConfig', () => {
       R4_VRF_BEACON_PERIOD_S: '5',
       R4_VRF_BEACON_GENESIS: '2026-01-01T00:00:00Z',
       VRF_WORKER_THREADS: '3',
+      WORKERS: '4',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -113,6 +115,7 @@ describe('parseConfig', () => {
       logLevel: 'warn',
       tracing: true,
       vrf: { keysetFile: '/srv/app/vrf/keyset.json', appliance: 'ns/demo', beaconPeriodSeconds: 5, beaconGenesisMs: Date.parse('2026-01-01T00:00:00Z'), workerThreads: 3 },
+      workers: 4,
     });
   });
 
@@ -247,6 +250,15 @@ describe('parseConfig', () => {
     expect(error({ ...base, R4_VRF_BEACON_GENESIS: 'yesterday' })).toMatch(/R4_VRF_BEACON_GENESIS must be an RFC 3339 time/);
     expect(error({ ...base, R4_VRF_BEACON_PERIOD_S: '0' })).toMatch(/R4_VRF_BEACON_PERIOD_S must be an integer from 1 to 86400/);
     expect(error({ ...base, VRF_WORKER_THREADS: '0' })).toMatch(/VRF_WORKER_THREADS must be an integer from 1 to 64/);
+  });
+
+  it('serves from as many workers as the CPUs it may use, or WORKERS; 1 without a budget', () => {
+    const base = { API_KEY: KEY, API_HOST: '127.0.0.1' };
+    expect(ok(base).workers).toBe(1);
+    expect(parseConfig(base, { ...ctx, cpuBudget: 6 })).toMatchObject({ ok: true, config: { workers: 6 } });
+    expect(parseConfig({ ...base, WORKERS: '1' }, { ...ctx, cpuBudget: 6 })).toMatchObject({ ok: true, config: { workers: 1 } });
+    expect(parseConfig(base, { ...ctx, cpuBudget: 500 })).toMatchObject({ ok: true, config: { workers: 64 } });
+    expect(error({ ...base, WORKERS: '0' })).toMatch(/WORKERS must be an integer from 1 to 64/);
   });
 
   it('reports every problem in one message', () => {

@@ -71,6 +71,8 @@ export interface ServiceConfig {
   logLevel: string;
   tracing: boolean;
   vrf: VrfSettings;
+  /** Worker threads serving the port (WORKERS; service/workers/); 1: today's single thread. */
+  workers: number;
 }
 
 /** /vrf and the beacon (docs/vrf.md). */
@@ -97,6 +99,8 @@ export interface ConfigContext {
   cwd: string;
   /** `process.constrainedMemory()`: the memory limit of the process's cgroup (0 or a huge value: none). */
   memoryLimitBytes?: number;
+  /** The CPUs the process may use (workers/cpuBudget.ts), the default of WORKERS; absent: 1. */
+  cpuBudget?: number;
 }
 
 /** The variables and their meaning: contracts/service-env.ts. */
@@ -225,6 +229,7 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     logLevel,
     tracing: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
     vrf: parseVrfSettings(env, path, int, problems),
+    workers: int('WORKERS', Math.min(ctx.cpuBudget ?? 1, MAX_WORKERS), 1, MAX_WORKERS),
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, error: `invalid configuration: ${problems.join('; ')}` };
 }
@@ -234,6 +239,8 @@ type IntSetting = (name: ServiceEnvName, fallback: number, min: number, max: num
 /** A beacon round lasts from a second to a day; the appliance's spec has the same bounds. */
 const MAX_BEACON_PERIOD_S = 86_400;
 const MAX_VRF_WORKER_THREADS = 64;
+/** Each worker runs its own core and holds its own pool; 64 is more cores than a pod of this service gets. */
+const MAX_WORKERS = 64;
 const APPLIANCE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)?$/;
 
 function parseVrfSettings(env: Env, path: (name: ServiceEnvName, fallback: string) => string, int: IntSetting, problems: string[]): VrfSettings {

@@ -1,8 +1,11 @@
 import { tmpdir } from 'node:os';
-import { ConfigFileError, parseConfig } from './config.js';
+import pino from 'pino';
+import { ConfigFileError, parseConfig, type ServiceConfig } from './config.js';
 import { packageRoot } from './packageRoot.js';
 import { startService } from './start.js';
 import { startTracing } from './telemetry/tracing.js';
+import { readCpuBudget } from './workers/cpuBudget.js';
+import { startPrimary, StartFailure } from './workers/primary.js';
 
 /** Kubernetes' default termination grace period is 30 s; stopping well within it leaves room to spare. */
 const STOP_DEADLINE_MS = 10_000;
@@ -14,13 +17,14 @@ const STOP_DEADLINE_MS = 10_000;
 async function main(): Promise<void> {
   const root = packageRoot();
   // The cgroup's memory limit (v1 or v2, read by libuv) is what the default limits derive from.
-  const context = { packageRoot: root, tmpDir: tmpdir(), cwd: process.cwd(), memoryLimitBytes: process.constrainedMemory() };
+  const context = { packageRoot: root, tmpDir: tmpdir(), cwd: process.cwd(), memoryLimitBytes: process.constrainedMemory(), cpuBudget: readCpuBudget() };
   const parsed = parseConfig(process.env, context);
   if (!parsed.ok) {
     process.stderr.write(`r4 service: ${parsed.error}\n`);
     process.exit(2);
   }
   const config = parsed.config;
+  if (config.workers > 1) return runWorkers(config);
   const tracing = config.tracing ? startTracing('re4ctor-api') : null;
 
   let service;
@@ -57,6 +61,37 @@ async function main(): Promise<void> {
           process.exit(1);
         },
       );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+/**
+ * WORKERS > 1: worker threads serve the port together (service/workers/); this thread only starts, replaces
+ * and stops them, so it logs on its own, one line per write().
+ */
+async function runWorkers(config: ServiceConfig): Promise<void> {
+  const log = pino({ level: config.logLevel, base: { service: 're4ctor-api', component: 'primary' } }, pino.destination({ fd: 1, sync: true }));
+  const primary = startPrimary(config, log);
+  let url: string;
+  try {
+    url = await primary.listening;
+  } catch (err) {
+    process.stderr.write(`r4 service: ${(err as Error).message}\n`);
+    await primary.stop();
+    process.exit(err instanceof StartFailure ? err.exitCode : 1);
+  }
+  log.info({ url, workers: config.workers, strict_fips: config.strictFips, demo: config.demo, node: process.version }, 'listening');
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    setTimeout(() => {
+      process.stderr.write(`r4 service: stop did not finish within ${STOP_DEADLINE_MS} ms; exiting\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    void primary.stop().then(() => process.exit(process.exitCode ?? 0));
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

@@ -1,22 +1,31 @@
 import { execFileSync } from 'node:child_process';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyListenOptions } from 'fastify';
 import pino from 'pino';
 import { KeyStore } from './auth/keyStore.js';
-import { buildApp } from './app.js';
+import { buildApp, type WorkerShare } from './app.js';
 import type { ServiceConfig } from './config.js';
+import type { Mode } from '../contracts/version-document.js';
 import { CoreSupervisor } from './core/supervisor.js';
 import { VrfService } from './vrf/vrfService.js';
 import { packageVersion } from './packageRoot.js';
 import { BatchedLogWriter } from './telemetry/logWriter.js';
-import { createMetrics } from './telemetry/metrics.js';
+import { createMetrics, type ServiceMetrics } from './telemetry/metrics.js';
 import { openHttps } from './tls/openHttps.js';
+import type { FleetState } from './workers/fleetState.js';
 
 /** About 4 KiB of log lines per write(): some 14 access lines. */
 const LOG_BATCH_BYTES = 4096;
+/**
+ * Linux's PIPE_BUF: a write() of at most this many bytes to a pipe is never interleaved with another's, so
+ * worker threads that write whole lines in such pieces never split each other's lines.
+ */
+const PIPE_ATOMIC_BYTES = 4096;
 
 export interface RunningService {
   app: FastifyInstance;
   supervisor: CoreSupervisor;
+  /** This thread's own metrics (with several workers, /metrics answers for all of them). */
+  metrics: ServiceMetrics;
   /** Base URL of the listening socket, e.g. https://127.0.0.1:8080 (http:// without TLS) */
   url: string;
   /** Stops accepting, finishes in-flight requests, then stops the core. */
@@ -27,6 +36,16 @@ export interface StartOptions {
   packageRoot: string;
   env: NodeJS.ProcessEnv;
   logStream?: { write(line: string): void };
+  /** One of several worker threads on one port (service/workers/worker.ts). */
+  worker?: WorkerOptions;
+}
+
+export interface WorkerOptions extends WorkerShare {
+  fleet: FleetState;
+  /** The process's key id secret (auth/keys.ts): every worker names a key alike, as its shared limits need. */
+  keyIdSecret: Buffer;
+  /** /metrics for every worker together. */
+  fleetMetrics(): Promise<string>;
 }
 
 /**
@@ -36,9 +55,11 @@ export interface StartOptions {
  */
 export async function startService(config: ServiceConfig, options: StartOptions): Promise<RunningService> {
   const logOptions = { level: config.logLevel, base: { service: 're4ctor-api' } };
-  const log = pino(logOptions, options.logStream ?? batchedStdout());
+  const { worker } = options;
+  const base = worker === undefined ? logOptions.base : { ...logOptions.base, worker: worker.index };
+  const log = pino({ ...logOptions, base }, options.logStream ?? batchedStdout(worker === undefined ? undefined : PIPE_ATOMIC_BYTES));
   const https = config.tls === null ? null : await openHttps(config.tls, log.child({ component: 'tls' }));
-  const keys = KeyStore.open(config.apiKeys, config.demo, log);
+  const keys = KeyStore.open(config.apiKeys, config.demo, log, worker?.keyIdSecret);
   const supervisor = new CoreSupervisor({
     corePath: config.corePath,
     manifestPath: config.manifestPath,
@@ -49,6 +70,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     strictFips: config.strictFips,
     env: coreEnvironment(options.env),
     log: log.child({ component: 'core' }),
+    ...(worker && { fleet: { worstOther: () => fleetWorst(worker.fleet, worker.index) } }),
   });
   await supervisor.start();
   const version = packageVersion(options.packageRoot);
@@ -57,6 +79,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     poolLevel: () => supervisor.pool?.level ?? 0,
   });
   supervisor.onModeChange((from, to) => metrics.modeChanged(from, to));
+  const served: ServiceMetrics = worker === undefined ? metrics : { ...metrics, render: () => worker.fleetMetrics() };
   // Answers name the core attested at start; while it is not sealed, /vrf answers nothing (routes/vrf.ts).
   const coreSha256 = supervisor.snapshot().integrity.measuredSha256 ?? NO_CORE_SHA256;
   const vrf = await VrfService.open(config.vrf, coreSha256, log.child({ component: 'vrf' }));
@@ -65,14 +88,23 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     supervisor,
     keys,
     vrf,
-    metrics,
+    metrics: served,
     build: { version, apiGit: gitRevision(options.packageRoot) },
     startedAt: Date.now(),
     logger: log,
     serverFactory: https?.serverFactory,
+    ...(worker && { worker }),
   });
   try {
-    await app.listen({ host: config.host, port: config.port, listenTextResolver: https?.listenTextResolver });
+    // Workers listen on one port together: the kernel spreads connections over them (SO_REUSEPORT).
+    // Fastify hands its listen options to net.Server.listen, whose reusePort (Node 23.1+) its types lack.
+    const listenOptions: FastifyListenOptions & { reusePort: boolean } = {
+      host: config.host,
+      port: config.port,
+      listenTextResolver: https?.listenTextResolver,
+      reusePort: worker !== undefined,
+    };
+    await app.listen(listenOptions);
   } catch (err) {
     await Promise.all([app.close(), supervisor.stop(), metrics.shutdown(), vrf.close()]);
     keys.close();
@@ -86,6 +118,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   return {
     app,
     supervisor,
+    metrics,
     url: `${https === null ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     stop() {
       stopping ??= (async () => {
@@ -105,9 +138,21 @@ export async function startService(config: ServiceConfig, options: StartOptions)
 /** Never served: with no measured core the mode is not sealed, and /vrf refuses. */
 const NO_CORE_SHA256 = '0'.repeat(64);
 
-/** Standard output in batches (telemetry/logWriter.ts); what is pending is written when the process exits. */
-function batchedStdout(): BatchedLogWriter {
-  const writer = new BatchedLogWriter(1, LOG_BATCH_BYTES);
+/** The worst of the other workers' cores, for this worker's supervisor; null when they all serve sealed. */
+function fleetWorst(fleet: FleetState, self: number): { mode: Mode; reason: string } | null {
+  const worst = fleet.worstOther(self);
+  if (worst === null || worst.mode === 'sealed') return null;
+  const { alive, coreState } = fleet.read(worst.index);
+  if (alive) return { mode: worst.mode, reason: `worker ${worst.index}'s core is ${worst.mode}` };
+  return { mode: worst.mode, reason: coreState === 'starting' ? `worker ${worst.index} is starting` : `worker ${worst.index} is being replaced` };
+}
+
+/**
+ * Standard output in batches (telemetry/logWriter.ts); what is pending is written when the process (or the
+ * worker thread) exits. `atomicBytes`: written in whole lines of at most this many bytes per write().
+ */
+function batchedStdout(atomicBytes?: number): BatchedLogWriter {
+  const writer = new BatchedLogWriter(1, LOG_BATCH_BYTES, undefined, atomicBytes);
   process.on('exit', () => writer.flushSync());
   return writer;
 }

@@ -14,18 +14,29 @@ const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 export interface SigningKey {
   /** The raw 32-byte public key. */
   publicKey: Buffer;
+  /** For the service's other worker threads (postMessage clones a KeyObject, never exposing its bytes). */
+  privateKey: KeyObject;
   sign(message: Buffer): Buffer;
+}
+
+/** Where /attestation gets its key: this process's signer, or the key its workers share (workers/). */
+export interface AttestationKeySource {
+  current(): Promise<SigningKey | { unsigned: string }>;
 }
 
 export function signingKeyFromSeed(seed: Buffer): SigningKey {
   const der = Buffer.concat([ED25519_PKCS8_PREFIX, seed]);
   const privateKey: KeyObject = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   der.fill(0);
-  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  return { publicKey: spki.subarray(spki.length - 32), sign: (message) => sign(null, message, privateKey) };
+  return signingKey(privateKey);
 }
 
-export class AttestationSigner {
+export function signingKey(privateKey: KeyObject): SigningKey {
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return { publicKey: spki.subarray(spki.length - 32), privateKey, sign: (message) => sign(null, message, privateKey) };
+}
+
+export class AttestationSigner implements AttestationKeySource {
   private key: Promise<SigningKey> | undefined;
 
   constructor(private readonly supervisor: CoreSupervisor) {}

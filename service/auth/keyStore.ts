@@ -41,10 +41,10 @@ export class KeyStore {
 
   /**
    * Loads the keys; a key file that is missing, malformed or empty at start is a configuration error. `demo`
-   * (R4_DEMO=1) lets keys shorter than the minimum pass (keyPolicy.ts).
+   * (R4_DEMO=1) lets keys shorter than the minimum pass (keyPolicy.ts). `secret`: the process's key id secret
+   * when several worker threads must name a key alike (their shared rate limits are by key id).
    */
-  static open(source: ApiKeySource, demo: boolean, log: KeyStoreLog): KeyStore {
-    const secret = newKeyIdSecret();
+  static open(source: ApiKeySource, demo: boolean, log: KeyStoreLog, secret: Buffer = newKeyIdSecret()): KeyStore {
     if (source.kind === 'inline') return new KeyStore([source.key], secret, null);
     const parsed = parseKeysFile(readKeyFile(source.path), demo);
     if (parsed.problems.length > 0) throw new ConfigFileError(`API_KEYS_FILE ${source.path}: ${parsed.problems.join('; ')}`);

@@ -5,7 +5,7 @@ import type { BytePool } from './bytePool.js';
 import type { CoreCounters, CoreError } from './coreReport.js';
 import { CoreProcess, type CoreExit } from './coreProcess.js';
 import { sealCore, type IntegrityReport } from './integrity.js';
-import type { CoreState, Mode } from '../../contracts/version-document.js';
+import { MODES, type CoreState, type Mode } from '../../contracts/version-document.js';
 import { modeFor } from './mode.js';
 import { OUTPUT_SOCKET_NAME, PRIVATE_DIR_PREFIX, SEALED_CORE_NAME } from './privateDir.js';
 import { runSelftest, type SelftestReport } from './selftest.js';
@@ -24,6 +24,13 @@ export interface SupervisorOptions {
   log: SupervisorLog;
   poolBytes?: number;
   policy?: BackoffPolicy;
+  /** With several workers (service/workers/), the other workers' cores: the worst of them bounds this mode. */
+  fleet?: FleetGate;
+}
+
+/** The worst mode among the other workers' cores, and why; null when they all serve sealed. */
+export interface FleetGate {
+  worstOther(): { mode: Mode; reason: string } | null;
 }
 
 /** The subset of a pino logger the supervisor uses. */
@@ -112,13 +119,19 @@ export class CoreSupervisor {
     await this.attempt();
   }
 
+  /** The mode requests are served in: this core's, or a worse one of another worker's core. */
   get mode(): Mode {
+    return this.serving().mode;
+  }
+
+  /** This core's own mode, whatever the other workers' cores do. */
+  get localMode(): Mode {
     return this.currentMode;
   }
 
   /** The running core's pool while sealed; null otherwise. */
   get pool(): BytePool | null {
-    return this.currentMode === 'sealed' && this.core !== null ? this.core.pool : null;
+    return this.mode === 'sealed' && this.core !== null ? this.core.pool : null;
   }
 
   onModeChange(listener: ModeListener): void {
@@ -129,8 +142,7 @@ export class CoreSupervisor {
     return {
       integrity: this.integrity,
       selftest: this.selftest,
-      mode: this.currentMode,
-      reason: this.currentReason,
+      ...this.serving(),
       modeChanges: this.modeChanges,
       sealedCore: this.sealedPath,
       core: {
@@ -143,6 +155,12 @@ export class CoreSupervisor {
         nextAttemptInMs: this.retryAt === null ? null : Math.max(0, this.retryAt - Date.now()),
       },
     };
+  }
+
+  private serving(): { mode: Mode; reason: string | null } {
+    const other = this.options.fleet?.worstOther() ?? null;
+    if (other !== null && MODES.indexOf(other.mode) > MODES.indexOf(this.currentMode)) return other;
+    return { mode: this.currentMode, reason: this.currentReason };
   }
 
   /** A request waited in vain for bytes: a core that is alive but silent is treated as failed. */

@@ -22,7 +22,15 @@ export function admission(totalInFlight: number, keyInFlight: number, cost: numb
 }
 
 /** The running account; each admitted answer must be released exactly once. */
-export class BytesInFlight {
+export interface InFlightAccount {
+  readonly limits: InFlightLimits;
+  /** Charges the answer and returns 'admit', or charges nothing and says which limit is full. */
+  reserve(keyId: string, cost: number): Admission;
+  release(keyId: string, cost: number): void;
+}
+
+/** One thread's account (the workers share sharedBytesInFlight.ts). */
+export class BytesInFlight implements InFlightAccount {
   private total = 0;
   private readonly byKey = new Map<string, number>();
 

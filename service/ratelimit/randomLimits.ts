@@ -1,9 +1,36 @@
 import type { RateLimits } from '../config.js';
 import type { LimitName, ServiceMetrics } from '../telemetry/metrics.js';
 import { RateLimiter } from './limiter.js';
+import { sharedLimiterTable, SharedRateLimiter, type SharedLimiterTable } from './sharedLimiter.js';
 
 /** Idle buckets are dropped this often; any period well above one second (a bucket's refill time) will do. */
 const SWEEP_MS = 10_000;
+/**
+ * Shared tables have a fixed size and refuse new clients when full, so their idle buckets are dropped every
+ * second (a sweep of 16,384 slots takes well under a millisecond under the lock).
+ */
+const SHARED_SWEEP_MS = 1_000;
+/** Client addresses active in one second, at most; a key table holds the API keys (a few per appliance). */
+const IP_SLOTS = 16_384;
+const KEY_SLOTS = 1_024;
+
+/** The four tables of buckets, in SharedArrayBuffers that every worker thread maps (service/workers/). */
+export interface SharedRandomLimitTables {
+  ipRequests: SharedLimiterTable;
+  ipAuthFailures: SharedLimiterTable;
+  keyRequests: SharedLimiterTable;
+  keyBytes: SharedLimiterTable;
+}
+
+/** `seed` spreads the clients over the slots (random per process, so addresses cannot be chosen to collide). */
+export function sharedRandomLimitTables(seed: number): SharedRandomLimitTables {
+  return {
+    ipRequests: sharedLimiterTable(IP_SLOTS, seed),
+    ipAuthFailures: sharedLimiterTable(IP_SLOTS, seed + 1),
+    keyRequests: sharedLimiterTable(KEY_SLOTS, seed + 2),
+    keyBytes: sharedLimiterTable(KEY_SLOTS, seed + 3),
+  };
+}
 
 /** A refusal with 429: the answer's detail and its Retry-After. */
 export interface LimitRefusal {
@@ -27,15 +54,18 @@ export interface RandomLimits {
   close(): void;
 }
 
-export function randomRateLimits(limits: RateLimits, metrics: ServiceMetrics): RandomLimits {
-  const ipRequests = new RateLimiter(limits.ipRequestsPerS);
-  const ipAuthFailures = new RateLimiter(limits.ipAuthFailuresPerS);
-  const keyRequests = new RateLimiter(limits.keyRequestsPerS);
-  const keyBytes = new RateLimiter(limits.keyBytesPerS);
+/** With `shared`, the limits hold for all worker threads together, exactly (ratelimit/sharedLimiter.ts). */
+export function randomRateLimits(limits: RateLimits, metrics: ServiceMetrics, shared?: SharedRandomLimitTables): RandomLimits {
+  const limiter = (table: SharedLimiterTable | undefined, ratePerS: number) =>
+    table === undefined ? new RateLimiter(ratePerS) : new SharedRateLimiter(table, ratePerS);
+  const ipRequests = limiter(shared?.ipRequests, limits.ipRequestsPerS);
+  const ipAuthFailures = limiter(shared?.ipAuthFailures, limits.ipAuthFailuresPerS);
+  const keyRequests = limiter(shared?.keyRequests, limits.keyRequestsPerS);
+  const keyBytes = limiter(shared?.keyBytes, limits.keyBytesPerS);
   const sweeper = setInterval(() => {
     const now = Date.now();
-    for (const limiter of [ipRequests, ipAuthFailures, keyRequests, keyBytes]) limiter.sweep(now);
-  }, SWEEP_MS);
+    for (const each of [ipRequests, ipAuthFailures, keyRequests, keyBytes]) each.sweep(now);
+  }, shared === undefined ? SWEEP_MS : SHARED_SWEEP_MS);
   sweeper.unref();
 
   const details: Record<LimitName, string> = {

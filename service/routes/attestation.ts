@@ -1,17 +1,19 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { ATTESTATION_ALGORITHM, ATTESTATION_PATH, attestationMessage, CONTAINER_ID_PATTERN, NONCE_PATTERN, POD_UID_PATTERN, type AttestationAnswer } from '../../contracts/attestation.js';
-import type { AttestationSigner } from '../attestation/signer.js';
+import type { AttestationKeySource } from '../attestation/signer.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
+import type { WorkerCore } from '../workers/fleetState.js';
 import { parseAttestationQuery } from './attestationQuery.js';
 import { versionDocument, type BuildInfo, type Posture, type VersionLimits } from './versionDocument.js';
 
 export interface AttestationRouteOptions {
   supervisor: CoreSupervisor;
-  signer: AttestationSigner;
+  signer: AttestationKeySource;
   build: BuildInfo;
   limits: VersionLimits;
   posture: Posture;
   startedAt: number;
+  workers?: () => WorkerCore[];
 }
 
 const DETAIL_SCHEMA = { type: 'object', properties: { detail: { type: 'string' } }, required: ['detail'] } as const;
@@ -63,7 +65,7 @@ export const attestationRoute: FastifyPluginCallback<AttestationRouteOptions> = 
       if (!parsed.ok) return reply.code(400).send({ detail: parsed.detail });
       const { nonce, podUid, containerId } = parsed.request;
       const uptimeS = (Date.now() - options.startedAt) / 1000;
-      const document = JSON.stringify(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.posture, uptimeS));
+      const document = JSON.stringify(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.posture, uptimeS, options.workers?.()));
       const key = await options.signer.current().catch((err: Error) => ({ unsigned: `no attestation key: ${err.message}` }));
       const signed = 'sign' in key;
       const answer: AttestationAnswer = {

@@ -4,7 +4,7 @@ import type { KeyStore } from '../auth/keyStore.js';
 import { drawEntropy, EntropyUnavailable, type Draw } from '../core/entropy.js';
 import { encodedLength } from '../core/textAnswer.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
-import type { BytesInFlight } from '../ratelimit/bytesInFlight.js';
+import type { InFlightAccount } from '../ratelimit/bytesInFlight.js';
 import type { RandomLimits } from '../ratelimit/randomLimits.js';
 import type { ServiceMetrics } from '../telemetry/metrics.js';
 import { holdUntilClosed, type AnswerHold } from './answerRelease.js';
@@ -15,7 +15,7 @@ export interface RandomRouteOptions {
   keys: KeyStore;
   limits: RandomLimits;
   /** Bytes of answers not yet handed to the kernel (ratelimit/bytesInFlight.ts). */
-  inFlight: BytesInFlight;
+  inFlight: InFlightAccount;
   metrics: ServiceMetrics;
   maxBytesPerRequest: number;
   /** ALLOW_QUERY_KEY: whether `?key=` is taken besides the x-api-key header. */

@@ -1,4 +1,5 @@
 import type { AttestationSnapshot } from '../core/supervisor.js';
+import type { WorkerCore } from '../workers/fleetState.js';
 import { versionDocument } from './versionDocument.js';
 
 const SHA = 'd4f67b9f30e4ac97e4923d4cfcac0af4a884357e32412228ae9eb5270d7b4443';
@@ -62,5 +63,35 @@ describe('versionDocument', () => {
     }, { strictFips: false, demo: true }, 0);
     expect(silent.demo).toBe(true);
     expect(silent.core.reseeds).toBeNull();
+  });
+
+  describe('with several workers', () => {
+    const worker = (index: number, over: Partial<WorkerCore> = {}): WorkerCore => ({
+      index, coreSha256: SHA, integrity: 'verified', selftest: 'pass', mode: 'sealed', coreState: 'running', corePid: 100 + index, coreRestarts: 0, alive: true, ...over,
+    });
+    const build = { version: 'v', apiGit: 'g' };
+    const limits = { maxBytesPerRequest: 1, rateLimits: { keyRequestsPerS: 0, keyBytesPerS: 0, ipRequestsPerS: 0, ipAuthFailuresPerS: 0 } };
+    const of = (workers: WorkerCore[]) => versionDocument(snapshot, build, limits, { strictFips: true, demo: false }, 0, workers);
+
+    it('lists every worker\'s core and keeps the top level when all are sound', () => {
+      const doc = of([worker(0), worker(1)]);
+      expect(doc.workers).toEqual([
+        { index: 0, core_sha256: SHA, integrity: 'verified', selftest: 'pass', mode: 'sealed', core_state: 'running', core_pid: 100, core_restarts: 0, alive: true },
+        { index: 1, core_sha256: SHA, integrity: 'verified', selftest: 'pass', mode: 'sealed', core_state: 'running', core_pid: 101, core_restarts: 0, alive: true },
+      ]);
+      expect(doc).toMatchObject({ core_sha256: SHA, integrity: 'verified', selftest: 'pass', mode: 'sealed', mode_reason: null });
+    });
+
+    it('reports the worst worker at the top level: its hash, integrity, self-test and mode', () => {
+      const stray = 'f'.repeat(64);
+      const doc = of([worker(0), worker(1, { coreSha256: stray, integrity: 'mismatch', selftest: 'fail', mode: 'blocked', coreState: 'down', corePid: null })]);
+      expect(doc).toMatchObject({ core_sha256: stray, integrity: 'mismatch', selftest: 'fail', mode: 'blocked', mode_reason: "worker 1's core is blocked" });
+    });
+
+    it('a dead worker thread blocks the service', () => {
+      const doc = of([worker(0), worker(1, { mode: 'blocked', coreState: 'down', corePid: null, alive: false })]);
+      expect(doc).toMatchObject({ integrity: 'verified', mode: 'blocked', mode_reason: "worker 1's core is blocked" });
+      expect(doc.workers?.[1]?.alive).toBe(false);
+    });
   });
 });

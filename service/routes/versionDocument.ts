@@ -1,6 +1,7 @@
-import { SERVICE_NAME, type VersionDocument } from '../../contracts/version-document.js';
+import { INTEGRITIES, MODES, SELFTESTS, SERVICE_NAME, type VersionDocument, type WorkerCoreReport } from '../../contracts/version-document.js';
 import type { RateLimits } from '../config.js';
 import type { AttestationSnapshot } from '../core/supervisor.js';
+import type { WorkerCore } from '../workers/fleetState.js';
 
 export interface BuildInfo {
   version: string;
@@ -18,8 +19,24 @@ export interface Posture {
   demo: boolean;
 }
 
-/** GET /version: what this replica is and what it is doing, for the operator's attestation and for people. */
-export function versionDocument(snapshot: AttestationSnapshot, build: BuildInfo, limits: VersionLimits, posture: Posture, uptimeS: number): VersionDocument {
+/**
+ * GET /version: what this replica is and what it is doing, for the operator's attestation and for people.
+ * With several workers (`workers`), each worker's core is listed and the top-level integrity, self-test, mode
+ * and hash are the worst worker's, so an operator that reads only the top level still judges the pod right.
+ */
+export function versionDocument(
+  snapshot: AttestationSnapshot,
+  build: BuildInfo,
+  limits: VersionLimits,
+  posture: Posture,
+  uptimeS: number,
+  workers?: WorkerCore[],
+): VersionDocument {
+  const own = ownDocument(snapshot, build, limits, posture, uptimeS);
+  return workers === undefined ? own : withWorkers(own, workers);
+}
+
+function ownDocument(snapshot: AttestationSnapshot, build: BuildInfo, limits: VersionLimits, posture: Posture, uptimeS: number): VersionDocument {
   const { core } = snapshot;
   return {
     name: SERVICE_NAME,
@@ -64,5 +81,45 @@ export function versionDocument(snapshot: AttestationSnapshot, build: BuildInfo,
       rdseed_words: core.counters?.rdseed_words ?? null,
       prediction_resistance: core.counters?.prediction_resistance ?? null,
     },
+  };
+}
+
+/** Worst first: integrity, then self-test, then mode; an index in each list is its rank (best first). */
+function badness(core: { integrity: WorkerCore['integrity']; selftest: WorkerCore['selftest']; mode: WorkerCore['mode'] }): number[] {
+  return [INTEGRITIES.indexOf(core.integrity), SELFTESTS.indexOf(core.selftest), MODES.indexOf(core.mode)];
+}
+
+function worse(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if ((a[i] as number) !== (b[i] as number)) return (a[i] as number) > (b[i] as number);
+  return false;
+}
+
+function withWorkers(own: VersionDocument, workers: WorkerCore[]): VersionDocument {
+  const reports: WorkerCoreReport[] = workers.map((worker) => ({
+    index: worker.index,
+    core_sha256: worker.coreSha256,
+    integrity: worker.integrity,
+    selftest: worker.selftest,
+    mode: worker.mode,
+    core_state: worker.coreState,
+    core_pid: worker.corePid,
+    core_restarts: worker.coreRestarts,
+    alive: worker.alive,
+  }));
+  let worst: WorkerCore | null = null;
+  for (const worker of workers) if (worst === null || worse(badness(worker), badness(worst))) worst = worker;
+  if (worst === null || !worse(badness(worst), badness(own))) return { ...own, workers: reports };
+  const mode = MODES.indexOf(worst.mode) > MODES.indexOf(own.mode) ? worst.mode : own.mode;
+  return {
+    ...own,
+    // The worst worker's hash: a stray core in any worker shows at the top level, where older operators look.
+    core_sha256: worst.coreSha256 ?? (worst.integrity === 'missing' ? null : own.core_sha256),
+    integrity: worst.integrity,
+    integrity_detail: worst.integrity === own.integrity ? own.integrity_detail : `worker ${worst.index}: core integrity ${worst.integrity}`,
+    selftest: worst.selftest,
+    selftest_detail: worst.selftest === own.selftest ? own.selftest_detail : `worker ${worst.index}: self-test ${worst.selftest}`,
+    mode,
+    mode_reason: mode === own.mode ? own.mode_reason : `worker ${worst.index}'s core is ${worst.mode}`,
+    workers: reports,
   };
 }

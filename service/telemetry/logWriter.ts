@@ -21,11 +21,16 @@ export class BatchedLogWriter {
   private closed = false;
   private flushTimer: NodeJS.Timeout | undefined;
 
-  /** maxDelayMs: the longest a line waits for its batch to fill; a quiet service still logs promptly. */
+  /**
+   * maxDelayMs: the longest a line waits for its batch to fill; a quiet service still logs promptly.
+   * atomicBytes: each write() carries whole lines and at most this many bytes (PIPE_BUF), so that several
+   * threads writing to one pipe never interleave inside a line; a longer line is written alone.
+   */
   constructor(
     private readonly fd: number,
     private readonly batchBytes: number,
     private readonly maxDelayMs = 100,
+    private readonly atomicBytes = Infinity,
   ) {
     // Room for a whole batch and a line, so that the buffer rarely has to grow.
     this.batch = new JsonLine(2 * batchBytes);
@@ -69,13 +74,29 @@ export class BatchedLogWriter {
     const length = this.batch.length;
     if (length === 0) return;
     try {
-      this.writeAll(this.batch.bytes, length);
+      if (length <= this.atomicBytes) this.writeAll(this.batch.bytes.subarray(0, length));
+      else this.writeLines(this.batch.bytes.subarray(0, length));
     } finally {
       this.batch.reset();
     }
   }
 
-  private writeAll(bytes: Buffer, length: number): void {
+  /** In pieces of whole lines, each at most atomicBytes long unless one line is longer. */
+  private writeLines(bytes: Buffer): void {
+    let start = 0;
+    while (start < bytes.length) {
+      let end = bytes.length;
+      if (end - start > this.atomicBytes) {
+        end = bytes.lastIndexOf(0x0a, start + this.atomicBytes - 1) + 1;
+        if (end <= start) end = bytes.indexOf(0x0a, start) + 1 || bytes.length;
+      }
+      this.writeAll(bytes.subarray(start, end));
+      start = end;
+    }
+  }
+
+  private writeAll(bytes: Buffer): void {
+    const length = bytes.length;
     let offset = 0;
     while (offset < length && !this.closed) {
       try {

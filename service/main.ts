@@ -73,15 +73,7 @@ async function main(): Promise<void> {
 async function runWorkers(config: ServiceConfig): Promise<void> {
   const log = pino({ level: config.logLevel, base: { service: 're4ctor-api', component: 'primary' } }, pino.destination({ fd: 1, sync: true }));
   const primary = startPrimary(config, log);
-  let url: string;
-  try {
-    url = await primary.listening;
-  } catch (err) {
-    process.stderr.write(`r4 service: ${(err as Error).message}\n`);
-    await primary.stop();
-    process.exit(err instanceof StartFailure ? err.exitCode : 1);
-  }
-  log.info({ url, workers: config.workers, strict_fips: config.strictFips, demo: config.demo, node: process.version }, 'listening');
+  // From the start: a worker may already answer (and the process be told to stop) before every worker listens.
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -95,6 +87,15 @@ async function runWorkers(config: ServiceConfig): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  try {
+    const url = await primary.listening;
+    log.info({ url, workers: config.workers, strict_fips: config.strictFips, demo: config.demo, node: process.version }, 'listening');
+  } catch (err) {
+    if (stopping) return;
+    process.stderr.write(`r4 service: ${(err as Error).message}\n`);
+    await primary.stop();
+    process.exit(err instanceof StartFailure ? err.exitCode : 1);
+  }
 }
 
 void main();

@@ -46,6 +46,11 @@ export interface WorkerOptions extends WorkerShare {
   keyIdSecret: Buffer;
   /** /metrics for every worker together. */
   fleetMetrics(): Promise<string>;
+  /**
+   * Once this worker's core is attested, before it listens: reports it to the others and waits for theirs,
+   * so the port opens, as for one thread, only once every core's first attestation is done.
+   */
+  attested(supervisor: CoreSupervisor): Promise<void>;
 }
 
 /**
@@ -73,6 +78,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     ...(worker && { fleet: { worstOther: () => fleetWorst(worker.fleet, worker.index) } }),
   });
   await supervisor.start();
+  await worker?.attested(supervisor);
   const version = packageVersion(options.packageRoot);
   const metrics = createMetrics('re4ctor-api', version, {
     snapshot: () => supervisor.snapshot(),

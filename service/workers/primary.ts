@@ -6,6 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { randomInt } from 'node:crypto';
 import { newKeyIdSecret } from '../auth/keys.js';
+import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { ServiceConfig } from '../config.js';
 import { sharedRandomLimitTables } from '../ratelimit/randomLimits.js';
@@ -68,7 +69,6 @@ export function startPrimary(config: ServiceConfig, log: PrimaryLog): Primary {
   let drawing = false;
   let stopping = false;
   let sharedPort = config.port;
-  let url = '';
   let started = 0;
   let announce: (url: string) => void = () => undefined;
   let fail: (err: StartFailure) => void = () => undefined;
@@ -89,12 +89,8 @@ export function startPrimary(config: ServiceConfig, log: PrimaryLog): Primary {
   const onMessage = (index: number, message: ToPrimary) => {
     switch (message.type) {
       case 'listening': {
-        if (sharedPort === 0) sharedPort = Number(new URL(message.url).port);
-        url = message.url;
         started += 1;
-        // PORT=0: the first worker was given a free port; the others join it.
-        if (started === 1) for (let other = 1; other < count; other++) spawn(other);
-        if (started === count) announce(url);
+        if (started === count) announce(message.url);
         return;
       }
       case 'failed':
@@ -152,6 +148,9 @@ export function startPrimary(config: ServiceConfig, log: PrimaryLog): Primary {
   const onExit = (index: number, thread: Worker, code: number) => {
     if (threads[index] !== thread) return;
     threads[index] = null;
+    // A thread that crashed never stopped its core: the core process is this process's child all the same.
+    const { corePid } = fleet.read(index);
+    if (corePid !== null && !stopping) killQuietly(corePid);
     fleet.markDown(index);
     for (const [scrapeId, pending] of scrapes) if (pending.waiting.delete(index) && pending.waiting.size === 0) finishScrape(scrapeId);
     if (stopping) return;
@@ -200,6 +199,30 @@ export function startPrimary(config: ServiceConfig, log: PrimaryLog): Primary {
     return stopped;
   };
 
-  spawn(0);
+  void (async () => {
+    // PORT=0 (tests): a port the kernel picks for this process, which every worker then joins.
+    if (sharedPort === 0) sharedPort = await freePort(config.host);
+    if (!stopping) for (let index = 0; index < count; index++) spawn(index);
+  })().catch((err: Error) => fail(new StartFailure(`cannot start: ${err.message}`, 1)));
   return { listening, stop };
+}
+
+/** A port free on `host` a moment ago (PORT=0): closed before the workers bind it, so a small race remains. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }

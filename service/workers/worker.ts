@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AttestationSigner } from '../attestation/signer.js';
 import { ConfigFileError, parseConfig, type ServiceConfig } from '../config.js';
+import type { CoreSupervisor } from '../core/supervisor.js';
 import { packageRoot } from '../packageRoot.js';
 import { startService, type RunningService } from '../start.js';
 import { startTracing } from '../telemetry/tracing.js';
@@ -13,6 +14,8 @@ import type { ToPrimary, ToWorker, WorkerData } from './workerProtocol.js';
 
 /** A scrape that waits longer for the other workers answers with what it has (primary.ts gives up first). */
 const SCRAPE_WAIT_MS = 5_000;
+/** Bounds the wait for the other workers' first attestation (each bounded by R4_SELFTEST_TIMEOUT_MS). */
+const FIRST_ATTESTATION_WAIT_MS = 60_000;
 
 if (parentPort === null) throw new Error('service/workers/worker.ts runs as a worker thread of service/workers/primary.ts');
 const port = parentPort;
@@ -73,37 +76,53 @@ async function run(): Promise<void> {
     service = await startService(config, {
       packageRoot: root,
       env: process.env,
-      worker: { index: data.index, keyIdSecret: Buffer.from(data.keyIdSecret.buffer, data.keyIdSecret.byteOffset, data.keyIdSecret.byteLength), signer, limitTables: data.limitTables, inFlight: data.inFlight, workers: () => fleet.all(), fleet, fleetMetrics },
+      worker: {
+        index: data.index,
+        keyIdSecret: Buffer.from(data.keyIdSecret.buffer, data.keyIdSecret.byteOffset, data.keyIdSecret.byteLength),
+        signer,
+        limitTables: data.limitTables,
+        inFlight: data.inFlight,
+        workers: () => fleet.all(),
+        fleet,
+        fleetMetrics,
+        attested,
+      },
     });
   } catch (err) {
     await tracing?.shutdown();
     return post({ type: 'failed', message: err instanceof ConfigFileError ? `invalid configuration: ${err.message}` : `cannot start: ${(err as Error).message}`, exitCode: err instanceof ConfigFileError ? 2 : 1 });
   }
-  const running = service;
-  const publish = () => {
-    const snapshot = running.supervisor.snapshot();
-    const mode = running.supervisor.localMode;
-    fleet.publish({
-      index: data.index,
-      coreSha256: snapshot.integrity.measuredSha256,
-      integrity: snapshot.integrity.integrity,
-      selftest: snapshot.selftest.selftest,
-      mode,
-      coreState: snapshot.core.state,
-      corePid: snapshot.core.pid,
-      coreRestarts: snapshot.core.restarts,
-    });
-    if (mode === 'sealed') post({ type: 'sealed' });
-  };
-  running.supervisor.onModeChange(publish);
-  publish();
-  post({ type: 'listening', url: running.url });
+  post({ type: 'listening', url: service.url });
 
   async function stop(current: RunningService | null): Promise<void> {
     await current?.stop();
     await tracing?.shutdown();
     post({ type: 'stopped' });
     port.close();
+  }
+
+  /** Publishes this worker's core now and at every change of its mode; then waits for the other workers'. */
+  async function attested(supervisor: CoreSupervisor): Promise<void> {
+    const publish = () => {
+      const snapshot = supervisor.snapshot();
+      const mode = supervisor.localMode;
+      fleet.publish({
+        index: data.index,
+        coreSha256: snapshot.integrity.measuredSha256,
+        integrity: snapshot.integrity.integrity,
+        selftest: snapshot.selftest.selftest,
+        mode,
+        coreState: snapshot.core.state,
+        corePid: snapshot.core.pid,
+        coreRestarts: snapshot.core.restarts,
+      });
+      if (mode === 'sealed') post({ type: 'sealed' });
+    };
+    supervisor.onModeChange(publish);
+    publish();
+    const deadline = Date.now() + FIRST_ATTESTATION_WAIT_MS;
+    while (fleet.all().some((other) => other.coreState === 'starting' && !other.alive) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

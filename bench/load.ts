@@ -20,10 +20,12 @@ export function hasWrk(): boolean {
   }
 }
 
-export async function wrkPeak(url: string, options: { seconds: number; connections: number; headers?: Record<string, string> }): Promise<Run> {
+/** `cpus`: the CPU list wrk is pinned to (taskset -c), so that it never takes the service's CPUs. */
+export async function wrkPeak(url: string, options: { seconds: number; connections: number; headers?: Record<string, string>; cpus?: string }): Promise<Run> {
   const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '-s', WRK_REPORT];
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
-  const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const command = options.cpus === undefined ? ['wrk', ...args, url] : ['taskset', '-c', options.cpus, 'wrk', ...args, url];
+  const child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createTestCa, issueServerCertificate } from '../../test/support/test-certificates.js';
 import { fmt, freePort, hasWrk, median, waitFor, wrkPeak, type Run } from '../load.js';
+import { workersBench } from './workers.js';
 
 /**
  * `npm run bench:service`: the service against bare Fastify on loopback, in one run, side by side.
@@ -23,7 +24,8 @@ import { fmt, freePort, hasWrk, median, waitFor, wrkPeak, type Run } from '../lo
  * chunk into a string, which caps it near 70 MB/s for 1 MB bodies and would measure the client, not the
  * server. The fixed-rate latency phase uses autocannon (wrk cannot hold a rate) with raw response times.
  * Peaks are measured in alternating rounds and the median is kept, because the machine is shared and noisy.
- * Bounded: every phase has a fixed duration; the whole run takes about three minutes.
+ * Then the service on every core: 1 worker vs WORKERS, the load generator pinned to its own CPU (workers.ts).
+ * Bounded: every phase has a fixed duration; the whole run takes about four minutes.
  */
 const ROUNDS = 3;
 const PEAK_SECONDS = 5;
@@ -97,6 +99,8 @@ async function main(): Promise<void> {
     RATE_LIMIT_BYTES_PER_S: '1000000000000',
     RATE_LIMIT_IP_RPS: '1000000000',
     STRICT_FIPS: '1',
+    // The comparisons with bare Fastify are of one thread each; workers.ts compares worker counts.
+    WORKERS: '1',
   };
   const service = start('service/main.js', { ...serviceEnv, PORT: String(servicePort) });
   const tlsFiles = { TLS_CERT_FILE: join(pki, 'tls.crt'), TLS_KEY_FILE: join(pki, 'tls.key') };
@@ -188,6 +192,7 @@ async function main(): Promise<void> {
   } finally {
     stopAll();
   }
+  process.stdout.write(`${(await workersBench()).join('\n')}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -31,7 +31,7 @@ export const SERVICE_ENV = {
   R4_APPLIANCE: 'The appliance this pod serves, "namespace/name" (the operator sets it; default "local"): named in /vrf answers and part of the beacon\'s chain id.',
   R4_VRF_BEACON_PERIOD_S: 'Seconds between beacon rounds (default 30).',
   R4_VRF_BEACON_GENESIS: 'When beacon round 1 begins, RFC 3339 (default: the first VRF key\'s active_from).',
-  WORKERS: 'Worker threads that serve the port together (SO_REUSEPORT), each running and attesting its own core, sharing one attestation key and exact rate limits (default: the CPUs the process may use, its affinity capped by the cgroup CPU quota; at most 64). 1: one thread, as before.',
+  WORKERS: 'Worker threads that serve the port together (SO_REUSEPORT), each running and attesting its own core, sharing one attestation key and exact rate limits (default: one per CPU the process may use, its affinity capped by the cgroup CPU quota, as far as the memory budget holds 256 MiB per worker; at most 64). 1: one thread, as before.',
   VRF_WORKER_THREADS: 'Threads that prove and sign /vrf answers and beacon pulses (default: one per CPU the process may use).',
   R4_VRF_NATIVE: '0: ML-DSA-65 through node:crypto (OpenSSL) and ECVRF verification through libsodium even where the faster native module (native/build/r4_vrf_native.node) is built; default: the module when present (docs/vrf.md).',
   R4_CORE_PATH: 'The core binary (default native/build/re4_dump of the checkout).',

@@ -252,12 +252,21 @@ describe('parseConfig', () => {
     expect(error({ ...base, VRF_WORKER_THREADS: '0' })).toMatch(/VRF_WORKER_THREADS must be an integer from 1 to 64/);
   });
 
-  it('serves from as many workers as the CPUs it may use, or WORKERS; 1 without a budget', () => {
+  it('serves from one worker per CPU it may use as far as its memory holds 256 MiB each, or WORKERS', () => {
     const base = { API_KEY: KEY, API_HOST: '127.0.0.1' };
-    expect(ok(base).workers).toBe(1);
-    expect(parseConfig(base, { ...ctx, cpuBudget: 6 })).toMatchObject({ ok: true, config: { workers: 6 } });
-    expect(parseConfig({ ...base, WORKERS: '1' }, { ...ctx, cpuBudget: 6 })).toMatchObject({ ok: true, config: { workers: 1 } });
-    expect(parseConfig(base, { ...ctx, cpuBudget: 500 })).toMatchObject({ ok: true, config: { workers: 64 } });
+    const GIB = 1024 * MIB;
+    const workers = (cpuBudget: number | undefined, memoryLimitBytes: number | undefined, env: Env = base) => {
+      const result = parseConfig(env, { ...ctx, ...(cpuBudget === undefined ? {} : { cpuBudget }), ...(memoryLimitBytes === undefined ? {} : { memoryLimitBytes }) });
+      return result.ok ? result.config.workers : result.error;
+    };
+    expect(workers(undefined, undefined)).toBe(1);
+    expect(workers(6, 2 * GIB)).toBe(6);
+    expect(workers(6, GIB)).toBe(4);
+    expect(workers(6, undefined)).toBe(1); // the default budget, 256 MiB, holds one
+    expect(workers(6, 384 * MIB)).toBe(1);
+    expect(workers(500, 64 * GIB)).toBe(64);
+    expect(workers(6, 2 * GIB, { ...base, WORKERS: '1' })).toBe(1);
+    expect(workers(1, undefined, { ...base, WORKERS: '8' })).toBe(8);
     expect(error({ ...base, WORKERS: '0' })).toMatch(/WORKERS must be an integer from 1 to 64/);
   });
 

@@ -229,7 +229,7 @@ export function parseConfig(env: Env, ctx: ConfigContext): ConfigResult {
     logLevel,
     tracing: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
     vrf: parseVrfSettings(env, path, int, problems),
-    workers: int('WORKERS', Math.min(ctx.cpuBudget ?? 1, MAX_WORKERS), 1, MAX_WORKERS),
+    workers: int('WORKERS', defaultWorkers(ctx.cpuBudget ?? 1, memory.bytes), 1, MAX_WORKERS),
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, error: `invalid configuration: ${problems.join('; ')}` };
 }
@@ -241,6 +241,18 @@ const MAX_BEACON_PERIOD_S = 86_400;
 const MAX_VRF_WORKER_THREADS = 64;
 /** Each worker runs its own core and holds its own pool; 64 is more cores than a pod of this service gets. */
 const MAX_WORKERS = 64;
+/**
+ * The memory one worker is proven to stay within under attack (test/service/starvation.test.ts: one thread in
+ * a 256 MiB cgroup). Each worker has its own heap, byte pool, answer buffers and core process, while the cap
+ * on answer bytes in flight is the process's: two workers in 256 MiB were killed for memory by the 16 MiB hex
+ * storm of that test.
+ */
+const MEMORY_PER_WORKER_BYTES = 256 * 1024 * 1024;
+
+/** One worker per CPU the process may use, as many as its memory budget holds, at least one. */
+function defaultWorkers(cpuBudget: number, memoryBytes: number): number {
+  return Math.max(1, Math.min(cpuBudget, Math.floor(memoryBytes / MEMORY_PER_WORKER_BYTES), MAX_WORKERS));
+}
 const APPLIANCE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)?$/;
 
 function parseVrfSettings(env: Env, path: (name: ServiceEnvName, fallback: string) => string, int: IntSetting, problems: string[]): VrfSettings {

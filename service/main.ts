@@ -7,6 +7,8 @@ import { startTracing } from './telemetry/tracing.js';
 import { readCpuBudget } from './workers/cpuBudget.js';
 import { startPrimary, StartFailure } from './workers/primary.js';
 
+const DEMO_WARNING = 'demo mode (R4_DEMO=1): short API keys are accepted; not for real use';
+
 /** Kubernetes' default termination grace period is 30 s; stopping well within it leaves room to spare. */
 const STOP_DEADLINE_MS = 10_000;
 
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     process.exit(err instanceof ConfigFileError ? 2 : 1);
   }
   service.app.log.info({ url: service.url, mode: service.supervisor.mode, strict_fips: config.strictFips, demo: config.demo, node: process.version }, 'listening');
-  if (config.demo) service.app.log.warn({ demo: true }, 'demo mode (R4_DEMO=1): short API keys are accepted; not for real use');
+  if (config.demo) service.app.log.warn({ demo: true }, DEMO_WARNING);
 
   const running = service;
   let stopping = false;
@@ -90,6 +92,7 @@ async function runWorkers(config: ServiceConfig): Promise<void> {
   try {
     const url = await primary.listening;
     log.info({ url, workers: config.workers, strict_fips: config.strictFips, demo: config.demo, node: process.version }, 'listening');
+    if (config.demo) log.warn({ demo: true }, DEMO_WARNING);
   } catch (err) {
     if (stopping) return;
     process.stderr.write(`r4 service: ${(err as Error).message}\n`);

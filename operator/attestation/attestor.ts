@@ -1,6 +1,6 @@
 // Attests every running pod of every appliance on the appliance's interval: probes run through one
-// global concurrency limit, verdicts are kept per pod, changes raise Events, and each finished round
-// asks for the appliance to be reconciled (which shows the verdicts on pods and in the status). The
+// global concurrency limit, verdicts are kept per pod, changes raise Events, and a round that changed a
+// verdict asks for the appliance to be reconciled (which shows the verdicts on pods and in the status). The
 // controller schedules an appliance when it sees it (with the target its spec resolves to) and
 // unschedules it when it is deleted.
 //
@@ -8,12 +8,13 @@
 // force, before the pod is asked anything. Then each probe carries a fresh nonce and the pod and container
 // the kubelet reports; the answer must be signed for exactly those.
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { reportedDigest } from '../../api/v1alpha1/image.js';
 import { ATTESTED_CONDITION } from '../../api/v1alpha1/labels.js';
 import type { AttestationReason } from '../../api/v1alpha1/verdicts.js';
 import { NONCE_BYTES } from '../../contracts/attestation.js';
-import { CONTAINER_NAME, CONTAINER_PORT } from '../../cdk8s/entropy-workload.js';
+import { CONTAINER_NAME } from '../../cdk8s/entropy-workload.js';
 import type { Logger } from '../log.js';
 import { ConcurrencyLimit, probeAttestation, type ProbeTarget } from './probe.js';
 import { attest, attestationEvents, PENDING, type KeyBinding, type PodAttestation, type ProbeOutcome } from './verdict.js';
@@ -44,7 +45,8 @@ export interface AttestorDeps {
   trust(applianceKey: string): PodTrust | undefined;
   /** The key binding the appliance's status recorded for a pod (after an operator restart). */
   recordedBinding(pod: V1Pod): KeyBinding | undefined;
-  roundFinished(applianceKey: string): void;
+  /** A round is over; `changed`: some pod's verdict, failure count or key binding differs from before it. */
+  roundFinished(applianceKey: string, changed: boolean): void;
   event(pod: V1Pod, applianceKey: string, event: { reason: string; type: 'Normal' | 'Warning'; message: string }): void;
   outcome(verdict: string, reason: string): void;
   /** A pod's verdict differs from its previous one; `reason` is the new verdict's. */
@@ -52,6 +54,8 @@ export interface AttestorDeps {
   /** How long one probe over the network took (a pod refused on its image digest is not asked). */
   probed(applianceKey: string, seconds: number): void;
   limit: ConcurrencyLimit;
+  /** Where the pods answer (CONTAINER_PORT). */
+  port: number;
   log: Logger;
 }
 
@@ -139,6 +143,7 @@ export class Attestor {
     const target = this.schedules.get(applianceKey)?.target;
     if (this.stopped || this.running.has(applianceKey) || !target) return;
     this.running.add(applianceKey);
+    let changed = false;
     try {
       const trust = this.deps.trust(applianceKey);
       const pods = this.deps.pods(applianceKey).filter(probeable);
@@ -147,7 +152,7 @@ export class Attestor {
           const containerId = entropyContainer(pod)?.containerID;
           if (!containerId || !trust) return;
           const outcome = await this.deps.limit.run(() => this.probe(pod, applianceKey, containerId, target, trust));
-          this.judge(pod, applianceKey, target, containerId, outcome);
+          if (this.judge(pod, applianceKey, target, containerId, outcome)) changed = true;
         }),
       );
     } catch (error) {
@@ -155,7 +160,7 @@ export class Attestor {
     } finally {
       this.running.delete(applianceKey);
     }
-    if (!this.stopped) this.deps.roundFinished(applianceKey);
+    if (!this.stopped) this.deps.roundFinished(applianceKey, changed);
   }
 
   private async probe(pod: V1Pod & { status: { podIP: string } }, applianceKey: string, containerId: string, target: AttestationTarget, trust: PodTrust): Promise<ProbeOutcome> {
@@ -166,7 +171,7 @@ export class Attestor {
     }
     const probeTarget: ProbeTarget = {
       host: pod.status.podIP,
-      port: CONTAINER_PORT,
+      port: this.deps.port,
       ...(trust.tls && { tls: { servername: trust.servername, ...(trust.ca !== undefined && { ca: trust.ca }) } }),
     };
     const request = { nonce: randomBytes(NONCE_BYTES).toString('hex'), podUid: pod.metadata?.uid ?? '', containerId };
@@ -176,7 +181,8 @@ export class Attestor {
     return outcome;
   }
 
-  private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, containerId: string, outcome: ProbeOutcome): void {
+  /** Records the probe's verdict; true when the pod's attestation is not what it was. */
+  private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, containerId: string, outcome: ProbeOutcome): boolean {
     const record = this.record(pod);
     const previous = record.attestation;
     const next = attest(outcome, { expectedCoreSha256: target.expectedCoreSha256, failureThreshold: target.failureThreshold, containerId }, previous);
@@ -190,5 +196,6 @@ export class Attestor {
       this.deps.event(pod, applianceKey, event);
       this.deps.log.info('attestation changed', { pod: pod.metadata?.name, appliance: applianceKey, event: event.reason, message: event.message });
     }
+    return !isDeepStrictEqual(previous, next);
   }
 }

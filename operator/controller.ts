@@ -279,7 +279,7 @@ export class Controller {
       this.foreignPods.delete(pod.metadata?.uid ?? '');
     }
     // A pod that has just started running is probed now, not at the next interval.
-    else if (probeable(pod) && this.attestor.record(pod).lastChecked === undefined) this.attestor.probeSoon(k);
+    else if (probeable(pod) && this.attestor.record(pod).lastChecked === undefined) this.attestor.probePod(k, pod);
     this.queue.add(k);
   }
 }

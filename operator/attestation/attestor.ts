@@ -17,6 +17,7 @@ import { NONCE_BYTES } from '../../contracts/attestation.js';
 import { CONTAINER_NAME } from '../../cdk8s/entropy-workload.js';
 import type { Logger } from '../log.js';
 import { ConcurrencyLimit, probeAttestation, type ProbeTarget } from './probe.js';
+import { untilNextRoundMs } from './round-phase.js';
 import { attest, attestationEvents, PENDING, type KeyBinding, type PodAttestation, type ProbeOutcome } from './verdict.js';
 
 export interface PodRecord {
@@ -86,6 +87,8 @@ export class Attestor {
   private readonly records = new Map<string, PodRecord>();
   private readonly schedules = new Map<string, { timer: NodeJS.Timeout; target: AttestationTarget }>();
   private readonly running = new Set<string>();
+  /** Pods with a probe in flight (by uid): a round and a pod's own probe never ask it twice at once. */
+  private readonly inFlight = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: AttestorDeps) {}
@@ -107,8 +110,9 @@ export class Attestor {
   }
 
   /**
-   * Keeps one repeating round per appliance at its target's interval. A new target takes effect at the
-   * next round; a changed interval reschedules (and probes at once).
+   * Keeps one repeating round per appliance at its target's interval, at the appliance's own phase in it
+   * (round-phase.ts). A new target takes effect at the next round; a changed interval reschedules (and
+   * probes at once).
    */
   schedule(applianceKey: string, target: AttestationTarget): void {
     const current = this.schedules.get(applianceKey);
@@ -117,21 +121,35 @@ export class Attestor {
       current.target = target;
       return;
     }
-    if (current) clearInterval(current.timer);
-    const timer = setInterval(() => void this.round(applianceKey), target.intervalSeconds * 1000);
-    this.schedules.set(applianceKey, { timer, target });
+    if (current) clearTimeout(current.timer);
+    const intervalMs = target.intervalSeconds * 1000;
+    const entry = {
+      target,
+      timer: setTimeout(() => {
+        entry.timer = setInterval(() => void this.round(applianceKey), intervalMs);
+        void this.round(applianceKey);
+      }, untilNextRoundMs(applianceKey, intervalMs, Date.now())),
+    };
+    this.schedules.set(applianceKey, entry);
     void this.round(applianceKey);
   }
 
   unschedule(applianceKey: string): void {
     const current = this.schedules.get(applianceKey);
-    if (current) clearInterval(current.timer);
+    if (current) clearTimeout(current.timer);
     this.schedules.delete(applianceKey);
   }
 
-  /** Probes at once (a pod just started running) instead of waiting for the next interval. */
-  probeSoon(applianceKey: string): void {
-    if (this.schedules.has(applianceKey)) void this.round(applianceKey);
+  /**
+   * Probes one pod at once, alone (it has just started running), instead of at the next round, and
+   * whether or not a round of its appliance is under way.
+   */
+  probePod(applianceKey: string, pod: V1Pod): void {
+    const target = this.schedules.get(applianceKey)?.target;
+    if (this.stopped || !target) return;
+    void this.probeOne(applianceKey, pod, target).then((changed) => {
+      if (changed && !this.stopped) this.deps.roundFinished(applianceKey, true);
+    });
   }
 
   stop(): void {
@@ -145,22 +163,29 @@ export class Attestor {
     this.running.add(applianceKey);
     let changed = false;
     try {
-      const trust = this.deps.trust(applianceKey);
-      const pods = this.deps.pods(applianceKey).filter(probeable);
-      await Promise.all(
-        pods.map(async (pod) => {
-          const containerId = entropyContainer(pod)?.containerID;
-          if (!containerId || !trust) return;
-          const outcome = await this.deps.limit.run(() => this.probe(pod, applianceKey, containerId, target, trust));
-          if (this.judge(pod, applianceKey, target, containerId, outcome)) changed = true;
-        }),
-      );
+      const judged = await Promise.all(this.deps.pods(applianceKey).map((pod) => this.probeOne(applianceKey, pod, target)));
+      changed = judged.includes(true);
     } catch (error) {
       this.deps.log.error('attestation round failed', { appliance: applianceKey, error: (error as Error).message });
     } finally {
       this.running.delete(applianceKey);
     }
     if (!this.stopped) this.deps.roundFinished(applianceKey, changed);
+  }
+
+  /** Probes and judges one pod (unless it is not probeable yet, or already being probed); true when its attestation changed. */
+  private async probeOne(applianceKey: string, pod: V1Pod, target: AttestationTarget): Promise<boolean> {
+    const uid = pod.metadata?.uid ?? '';
+    const containerId = entropyContainer(pod)?.containerID;
+    const trust = this.deps.trust(applianceKey);
+    if (!probeable(pod) || !containerId || !trust || this.inFlight.has(uid)) return false;
+    this.inFlight.add(uid);
+    try {
+      const outcome = await this.deps.limit.run(() => this.probe(pod, applianceKey, containerId, target, trust));
+      return this.judge(pod, applianceKey, target, containerId, outcome);
+    } finally {
+      this.inFlight.delete(uid);
+    }
   }
 
   private async probe(pod: V1Pod & { status: { podIP: string } }, applianceKey: string, containerId: string, target: AttestationTarget, trust: PodTrust): Promise<ProbeOutcome> {

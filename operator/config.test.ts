@@ -51,3 +51,14 @@ describe('loadConfig: the core that makes VRF keys', () => {
     expect([set.corePath, set.manifestPath]).toEqual(['/app/runtime/bin/re4_dump', '/app/selftest/manifest.json']);
   });
 });
+
+describe('loadConfig: the API server budget', () => {
+  test('50 requests per second after a burst of 100 by default; API_QPS and API_BURST set them', () => {
+    expect(loadConfig(base)).toMatchObject({ apiQps: 50, apiBurst: 100 });
+    expect(loadConfig({ ...base, API_QPS: '5', API_BURST: '10' })).toMatchObject({ apiQps: 5, apiBurst: 10 });
+  });
+
+  test.each([[{ API_QPS: '0' }], [{ API_BURST: 'many' }]])('%j is refused', (env) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(/API_(QPS|BURST) must be an integer from 1 to 10000/);
+  });
+});

@@ -38,6 +38,9 @@ export interface OperatorConfig {
   dashboardAssetsDir: string;
   /** Attestation probes in flight at once, across all appliances. */
   probeConcurrency: number;
+  /** Requests per second to the API server after a burst of apiBurst (watches and the Lease not counted). */
+  apiQps: number;
+  apiBurst: number;
   logLevel: Level;
   /** The entropy core that makes the appliances' VRF keys (R4_CORE_PATH), measured against R4_MANIFEST_PATH. */
   corePath: string;
@@ -115,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): OperatorConfig {
     dashboardTokenFile: env.DASHBOARD_TOKEN_FILE || undefined,
     dashboardAssetsDir: join(checkoutRoot(), 'dist/dashboard'),
     probeConcurrency: int('PROBE_CONCURRENCY', 32, 1, 1024),
+    apiQps: int('API_QPS', 50, 1, 10_000),
+    apiBurst: int('API_BURST', 100, 1, 10_000),
     logLevel,
     corePath: resolve(text('R4_CORE_PATH', join(checkoutRoot(), 'native/build/re4_dump'))),
     manifestPath: resolve(text('R4_MANIFEST_PATH', join(checkoutRoot(), 'native/build/manifest.json'))),

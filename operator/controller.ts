@@ -17,6 +17,7 @@ import {
 import { APPLIANCE_LABEL, MANAGED_SELECTOR } from '../api/v1alpha1/labels.js';
 import { resolveSpec, type OperatorDefaults } from '../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../api/v1alpha1/types.js';
+import { CONTAINER_PORT } from '../cdk8s/entropy-workload.js';
 import { Attestor, entropyContainer, probeable, type PodTrust } from './attestation/attestor.js';
 import { ConcurrencyLimit } from './attestation/probe.js';
 import type { KeyBinding } from './attestation/verdict.js';
@@ -115,7 +116,10 @@ export class Controller {
       pods: (k) => this.podsOf(k),
       trust: (k) => this.trust.get(k),
       recordedBinding: (pod) => this.recordedBinding(pod),
-      roundFinished: (k) => this.queue.add(k),
+      // A round that changed nothing needs no reconcile: the resync (RESYNC_MS) stays the safety net.
+      roundFinished: (k, changed) => {
+        if (changed) this.queue.add(k);
+      },
       event: (pod, k, e) =>
         events.forPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, k.split('/')[1] ?? '', e),
       outcome: (verdict, reason) => options.metrics.attestation(verdict, reason),
@@ -128,6 +132,7 @@ export class Controller {
         options.metrics.probed(namespace, appliance, seconds);
       },
       limit: new ConcurrencyLimit(options.probeConcurrency),
+      port: CONTAINER_PORT,
       log,
     });
     this.reconciler = new Reconciler({
@@ -274,7 +279,7 @@ export class Controller {
       this.foreignPods.delete(pod.metadata?.uid ?? '');
     }
     // A pod that has just started running is probed now, not at the next interval.
-    else if (probeable(pod) && this.attestor.record(pod).lastChecked === undefined) this.attestor.probeSoon(k);
+    else if (probeable(pod) && this.attestor.record(pod).lastChecked === undefined) this.attestor.probePod(k, pod);
     this.queue.add(k);
   }
 }

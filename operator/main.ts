@@ -2,13 +2,14 @@
 // while this replica leads, and the read-only dashboard every replica serves from watches of its own.
 // SIGTERM releases the lease so a standby takes over at once.
 import { readFileSync } from 'node:fs';
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { loadConfig, type OperatorConfig } from './config.js';
 import { Controller } from './controller.js';
 import { FleetView } from './dashboard/fleet-view.js';
 import { startDashboardServer } from './dashboard/server.js';
 import { DashboardWatches } from './dashboard/watches.js';
 import { createLogger, describeError } from './log.js';
+import { OperatorKubeConfig } from './manager/api-connection.js';
 import { LeaderElector } from './manager/leader-election.js';
 import { startHttpServer } from './telemetry/http-server.js';
 import { createOperatorMetrics } from './telemetry/metrics.js';
@@ -17,10 +18,14 @@ const version = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 async function main(config: OperatorConfig): Promise<void> {
   const log = createLogger(config.logLevel, { component: 'r4-operator', identity: config.identity });
-  const kubeConfig = new KubeConfig();
+  let controller: Controller | undefined;
+  const metrics = createOperatorMetrics(version, {
+    isLeader: () => controller !== undefined,
+    appliances: () => controller?.counts() ?? [],
+  });
+  const kubeConfig = new OperatorKubeConfig({ qps: config.apiQps, burst: config.apiBurst }, (request) => metrics.apiRequest(request));
   kubeConfig.loadFromDefault();
 
-  let controller: Controller | undefined;
   let transition: Promise<void> = Promise.resolve();
   const elector = new LeaderElector(
     kubeConfig.makeApiClient(CoordinationV1Api),
@@ -37,10 +42,6 @@ async function main(config: OperatorConfig): Promise<void> {
       onError: (message) => log.warn('leader election: could not read or write the lease', { error: message }),
     },
   );
-  const metrics = createOperatorMetrics(version, {
-    isLeader: () => controller !== undefined,
-    appliances: () => controller?.counts() ?? [],
-  });
   const defaults = { image: config.defaultImage, imageDigest: config.defaultImageDigest, coreSha256: config.defaultCoreSha256 };
 
   async function startController(): Promise<void> {

@@ -30,7 +30,7 @@ export const dashboardPodSchema = object(
     reason: string(),
     message: string(),
     consecutiveFailures: integer({ minimum: 0 }),
-    lastChecked: time('The last probe.'),
+    lastChecked: time('The probe that last changed the pod\'s judgment (a probe that confirms it is not written).'),
     verdictSince: time('When the pod got its current verdict.'),
   },
   { required: ['name', 'phase', 'ready', 'expectedImageDigest', 'expectedCoreSha256', 'verdict', 'reason', 'message', 'consecutiveFailures'] },

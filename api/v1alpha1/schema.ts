@@ -199,7 +199,7 @@ export const podStatusSchema = object(
     verdict: oneOf(VERDICTS),
     reason: string(),
     message: string(),
-    lastChecked: string({ format: 'date-time' }),
+    lastChecked: string({ format: 'date-time', description: "The probe that last changed this entry (a probe that confirms it writes nothing, so the status changes only when a pod's judgment does)." }),
     verdictSince: string({ format: 'date-time', description: 'When the pod got its current verdict (as the operator observed it).' }),
     consecutiveFailures: integer(),
   },

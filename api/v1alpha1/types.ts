@@ -18,6 +18,7 @@ export interface ApplianceMetadata {
   namespace?: string;
   uid?: string;
   generation?: number;
+  resourceVersion?: string;
   creationTimestamp?: string | Date;
   deletionTimestamp?: string | Date;
   labels?: Record<string, string>;

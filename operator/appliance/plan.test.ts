@@ -6,7 +6,8 @@ import type { PodRecord } from '../attestation/attestor.js';
 import { attest, PENDING } from '../attestation/verdict.js';
 import { evictionGraceMs } from '../cordon/eviction.js';
 import { desiredChildren, endpointSlice, networkPolicy } from './children.js';
-import { canonical, EVICTION_SPACING_MS, plan, REAPPLY_AFTER_MS, RECHECK_REFUSED_MS, RESYNC_MS, type Observed } from './plan.js';
+import { canonical } from './canonical.js';
+import { EVICTION_SPACING_MS, plan, REAPPLY_AFTER_MS, RECHECK_REFUSED_MS, RESYNC_MS, type Observed } from './plan.js';
 
 const sha = 'e'.repeat(64);
 const digest = `sha256:${'d'.repeat(64)}`;
@@ -166,7 +167,16 @@ describe('plan: status', () => {
   test('an attestation changes the status', () => {
     const a = appliance({}, plan(observed(appliance(), [pod('a')]), new Map(), now).status);
     const p = plan(observed(a, [pod('a')]), records([['a', { attestation: attested, lastChecked: '2026-01-01T00:10:01Z' }]]), now);
-    expect(p.status).toMatchObject({ attestedReplicas: 1, pods: [expect.objectContaining({ name: 'a', verdict: 'Attested' })] });
+    expect(p.status).toMatchObject({ attestedReplicas: 1, pods: [expect.objectContaining({ name: 'a', verdict: 'Attested', lastChecked: '2026-01-01T00:10:01Z' })] });
+  });
+
+  test('two rounds with equal verdicts give the same status: no write, lastChecked stays the verdict\'s', () => {
+    const first = plan(observed(appliance(), [pod('a')]), records([['a', { attestation: attested, lastChecked: '2026-01-01T00:10:01Z' }]]), now);
+    const a = appliance({}, first.status);
+    const next = plan(observed(a, [pod('a')]), records([['a', { attestation: attested, lastChecked: '2026-01-01T00:10:11Z' }]]), now + 10_000);
+    expect(next.status).toBeUndefined();
+    const later = plan(observed(a, [pod('a')]), records([['a', { attestation: cordoned, lastChecked: '2026-01-01T00:10:21Z' }]]), now + 20_000);
+    expect(later.status?.pods?.[0]).toMatchObject({ verdict: 'Cordoned', lastChecked: '2026-01-01T00:10:21Z', verdictSince: new Date(now + 20_000).toISOString() });
   });
 
   test('canonical() ignores key order', () => {

@@ -13,6 +13,7 @@ import { evictionGraceMs } from '../cordon/eviction.js';
 import { gatePatch } from '../cordon/gate.js';
 import { planVrfKeys, type ObservedVrfKeys, type VrfKeysAction, type VrfKeysPlan } from '../vrf/keys-plan.js';
 import type { ChildConflict, Refusal } from './admission.js';
+import { canonical } from './canonical.js';
 import { caBundle, desiredChildren, endpointSlice, networkPolicy, type OwnedObject } from './children.js';
 import { nextStatus, rollingOut, type ObservedDeployment, type ObservedPod } from './status.js';
 
@@ -87,13 +88,6 @@ export interface Plan {
 }
 
 const refOf = (pod: V1Pod): PodRef => ({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' });
-
-/** JSON with sorted keys, so two equal statuses compare equal whatever order the API server keeps. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
-}
 
 function observePod(pod: V1Pod, record: PodRecord): ObservedPod {
   const containerStatus = pod.status?.containerStatuses?.[0];

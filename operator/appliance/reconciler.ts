@@ -20,6 +20,7 @@ import { act, type ActDeps } from './act.js';
 import { conflictMessage, refusals, type ChildConflict, type Refusal } from './admission.js';
 import { ownership, type Ownership } from './ownership.js';
 import { plan, type Observed, type ObservedTls } from './plan.js';
+import { SecretCache, type SecretRead } from './secret-cache.js';
 import type { ObservedVrfKeys, ObservedVrfSecret } from '../vrf/keys-plan.js';
 
 export interface Caches {
@@ -56,6 +57,16 @@ const decode = (secret: V1Secret | undefined, field: string) => {
 /** The API server's metadata-only form of an object. */
 const PARTIAL_OBJECT_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
+/**
+ * How old a kept Secret may be. The operator's own (the issued certificate, the VRF keys) and the API keys'
+ * metadata: longer than the resync, so a steady reconcile reads none; what the operator writes is dropped
+ * at once, and any change to the appliance reads them again. A person's certificate Secret, whose CA the
+ * probes trust: a minute, so a rotation is soon seen.
+ * While the spec is refused every Secret is read afresh: a person is fixing it.
+ */
+const SECRET_MAX_AGE_MS = 5 * 60_000;
+const USER_TLS_MAX_AGE_MS = 60_000;
+
 /** How soon to look again after the last apply found a new conflict, or resolved one: the status says so at once. */
 const CONFLICTS_CHANGED_MS = 500;
 
@@ -69,8 +80,11 @@ export class Reconciler {
   private readonly keygenFailures = new Map<string, { message: string; at: number }>();
   /** Per appliance: the VRF keys problem already told in an Event. */
   private readonly toldVrfProblem = new Map<string, string>();
+  private readonly secrets: SecretCache;
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.secrets = new SecretCache((namespace, name, metadataOnly) => this.readSecret(namespace, name, metadataOnly), SECRET_MAX_AGE_MS);
+  }
 
   /** Reconciles one appliance; resolves to how soon it wants to run again (ms), or undefined when it is gone. */
   async reconcile(applianceKey: string): Promise<{ requeueAfter?: number }> {
@@ -82,8 +96,12 @@ export class Reconciler {
     const spec = resolveSpec(appliance, this.deps.defaults);
     const now = Date.now();
     const uid = appliance.metadata.uid;
-    const apiKeys = await this.readSecret(namespace, spec.apiKeySecret.name, { metadataOnly: true });
-    const tlsSecret = spec.tls.enabled ? await this.readSecret(namespace, spec.tls.secretName) : undefined;
+    const refusedBefore = (this.toldRefusals.get(applianceKey) ?? '') !== '';
+    const fresh = { maxAgeMs: refusedBefore ? 0 : SECRET_MAX_AGE_MS, applianceVersion: appliance.metadata.resourceVersion ?? '' };
+    const apiKeys = await this.secrets.get(namespace, spec.apiKeySecret.name, { metadataOnly: true, ...fresh });
+    const tlsSecret = spec.tls.enabled
+      ? await this.secrets.get(namespace, spec.tls.secretName, spec.tls.issuedByOperator ? fresh : { ...fresh, maxAgeMs: Math.min(fresh.maxAgeMs, USER_TLS_MAX_AGE_MS) })
+      : undefined;
     const tlsOwnership = ownership(tlsSecret, uid);
     const refused = refusals({
       ...(appliance.spec.image !== undefined && { image: appliance.spec.image }),
@@ -105,7 +123,7 @@ export class Reconciler {
     };
     const deployment = ownChild('Deployment', name) as V1Deployment | undefined;
     const previousConflicts = this.conflicts.get(applianceKey) ?? [];
-    const vrfKeys = await this.observeVrfKeys(appliance, spec, applianceKey);
+    const vrfKeys = await this.observeVrfKeys(appliance, spec, applianceKey, fresh);
     const observed: Observed = {
       appliance,
       spec,
@@ -129,7 +147,14 @@ export class Reconciler {
     const attestations = new Map(pods.map((pod) => [pod.metadata?.uid ?? '', this.deps.attestor.record(pod)]));
     const planned = plan(observed, attestations, now);
     this.tellVrfProblem(applianceKey, planned.vrfProblem);
-    const result = await act(this.deps, { appliance, spec }, planned);
+    let result: Awaited<ReturnType<typeof act>>;
+    try {
+      result = await act(this.deps, { appliance, spec }, planned);
+    } finally {
+      // What this reconcile wrote (or may have written, if it failed half way) is read afresh next time.
+      if (planned.certificate && spec.tls.enabled) this.secrets.invalidate(namespace, spec.tls.secretName);
+      if (planned.vrfKeys) this.secrets.invalidate(namespace, vrfKeys.secretName);
+    }
     if (result.applied) this.lastApplied.set(applianceKey, now);
     // Keys written: the next reconcile reads them back and publishes them in status.vrf, at once.
     let vrfRequeue = Infinity;
@@ -163,9 +188,9 @@ export class Reconciler {
    * The VRF keys Secret, read whole (the operator appends to the keyset it holds; it never logs it), the
    * rotation the appliance asks for, and the last failed keygen.
    */
-  private async observeVrfKeys(appliance: EntropyAppliance, spec: ResolvedSpec, applianceKey: string): Promise<ObservedVrfKeys> {
+  private async observeVrfKeys(appliance: EntropyAppliance, spec: ResolvedSpec, applianceKey: string, fresh: SecretRead): Promise<ObservedVrfKeys> {
     const secretName = applianceNames(spec.name).vrfKeysSecret;
-    const secret = await this.readSecret(spec.namespace, secretName);
+    const secret = await this.secrets.get(spec.namespace, secretName, fresh);
     const kind = ownership(secret, appliance.metadata.uid);
     const observed: ObservedVrfSecret =
       kind === 'owned'
@@ -216,9 +241,9 @@ export class Reconciler {
   }
 
   /** metadataOnly: the labels and annotations only (the API server sends no data): the operator never holds the API keys. */
-  private async readSecret(namespace: string, name: string, options: { metadataOnly?: boolean } = {}): Promise<V1Secret | undefined> {
+  private async readSecret(namespace: string, name: string, metadataOnly: boolean): Promise<V1Secret | undefined> {
     try {
-      return await this.deps.core.readNamespacedSecret({ name, namespace }, options.metadataOnly ? setHeaderOptions('Accept', PARTIAL_OBJECT_METADATA) : undefined);
+      return await this.deps.core.readNamespacedSecret({ name, namespace }, metadataOnly ? setHeaderOptions('Accept', PARTIAL_OBJECT_METADATA) : undefined);
     } catch (error) {
       if ((error as { code?: number }).code === 404) return undefined;
       throw error;

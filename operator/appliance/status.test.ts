@@ -75,6 +75,14 @@ describe('nextStatus', () => {
     expect(nextStatus(input([mismatchPod('a')], { current: first, now: hourLater })).pods?.[0]?.verdictSince).toBe(hourLater.toISOString());
   });
 
+  test('equal verdicts give an identical status: lastChecked moves only with the entry', () => {
+    const first = nextStatus(input([{ ...attestedPod('a'), lastChecked: '2026-01-01T00:00:01Z' }]));
+    const probedAgain = nextStatus(input([{ ...attestedPod('a'), lastChecked: '2026-01-01T00:00:11Z' }], { current: first, now: new Date('2026-01-01T00:00:12Z') }));
+    expect(probedAgain).toEqual(first);
+    const changed = nextStatus(input([{ ...mismatchPod('a'), lastChecked: '2026-01-01T00:00:21Z' }], { current: first, now: new Date('2026-01-01T00:00:22Z') }));
+    expect(changed.pods?.[0]?.lastChecked).toBe('2026-01-01T00:00:21Z');
+  });
+
   test('no pods at all', () => {
     const s = nextStatus(input([], { deployment: undefined }));
     expect(condition(s, 'Available')?.message).toBe('no entropy pods exist yet');

@@ -3,6 +3,7 @@
 import { mergeConditions, type Condition, type DesiredCondition } from '../../api/v1alpha1/conditions.js';
 import type { EntropyApplianceStatus, PodStatusEntry } from '../../api/v1alpha1/types.js';
 import type { PodAttestation } from '../attestation/verdict.js';
+import { canonical } from './canonical.js';
 import { conflictMessage, type ChildConflict, type Refusal } from './admission.js';
 
 export interface ObservedPod {
@@ -62,13 +63,22 @@ function cordonSummary(pods: readonly ObservedPod[]): string {
   return listed.join(', ') + (pods.length > 5 ? `, and ${pods.length - 5} more` : '');
 }
 
-/** The entry of a pod: its verdict keeps the time it began, from the current status, until it changes. */
+/** An entry without its times, to tell whether a probe changed anything about the pod. */
+function judged(entry: PodStatusEntry): string {
+  const { lastChecked: _checked, verdictSince: _since, ...rest } = entry;
+  return canonical(rest);
+}
+
+/**
+ * The entry of a pod: its verdict keeps the time it began, from the current status, until it changes; and
+ * lastChecked moves only with the entry (a probe that confirms what the status says writes nothing).
+ */
 function podEntry(pod: ObservedPod, current: readonly PodStatusEntry[], now: Date): PodStatusEntry {
   const a = pod.attestation;
   const before = current.find((p) => p.name === pod.name);
   const verdictSince = before?.verdict === a.verdict && before.verdictSince ? before.verdictSince : now.toISOString();
   const reported = a.reported;
-  return {
+  const entry: PodStatusEntry = {
     name: pod.name,
     ...(pod.podIP && { podIP: pod.podIP }),
     ...(pod.imageID && { imageID: pod.imageID }),
@@ -82,10 +92,11 @@ function podEntry(pod: ObservedPod, current: readonly PodStatusEntry[], now: Dat
     verdict: a.verdict,
     reason: a.reason,
     message: a.message,
-    ...(pod.lastChecked && { lastChecked: pod.lastChecked }),
     verdictSince,
     consecutiveFailures: a.consecutiveFailures,
   };
+  const lastChecked = before !== undefined && judged(before) === judged(entry) ? before.lastChecked : pod.lastChecked;
+  return { ...entry, ...(lastChecked && { lastChecked }) };
 }
 
 function desiredConditions(input: StatusInput, attested: ObservedPod[], cordoned: ObservedPod[], pending: ObservedPod[]): DesiredCondition[] {

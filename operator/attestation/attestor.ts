@@ -1,6 +1,6 @@
 // Attests every running pod of every appliance on the appliance's interval: probes run through one
-// global concurrency limit, verdicts are kept per pod, changes raise Events, and each finished round
-// asks for the appliance to be reconciled (which shows the verdicts on pods and in the status). The
+// global concurrency limit, verdicts are kept per pod, changes raise Events, and a round that changed a
+// verdict asks for the appliance to be reconciled (which shows the verdicts on pods and in the status). The
 // controller schedules an appliance when it sees it (with the target its spec resolves to) and
 // unschedules it when it is deleted.
 //
@@ -8,14 +8,16 @@
 // force, before the pod is asked anything. Then each probe carries a fresh nonce and the pod and container
 // the kubelet reports; the answer must be signed for exactly those.
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { reportedDigest } from '../../api/v1alpha1/image.js';
 import { ATTESTED_CONDITION } from '../../api/v1alpha1/labels.js';
 import type { AttestationReason } from '../../api/v1alpha1/verdicts.js';
 import { NONCE_BYTES } from '../../contracts/attestation.js';
-import { CONTAINER_NAME, CONTAINER_PORT } from '../../cdk8s/entropy-workload.js';
+import { CONTAINER_NAME } from '../../cdk8s/entropy-workload.js';
 import type { Logger } from '../log.js';
 import { ConcurrencyLimit, probeAttestation, type ProbeTarget } from './probe.js';
+import { untilNextRoundMs } from './round-phase.js';
 import { attest, attestationEvents, PENDING, type KeyBinding, type PodAttestation, type ProbeOutcome } from './verdict.js';
 
 export interface PodRecord {
@@ -44,7 +46,8 @@ export interface AttestorDeps {
   trust(applianceKey: string): PodTrust | undefined;
   /** The key binding the appliance's status recorded for a pod (after an operator restart). */
   recordedBinding(pod: V1Pod): KeyBinding | undefined;
-  roundFinished(applianceKey: string): void;
+  /** A round is over; `changed`: some pod's verdict, failure count or key binding differs from before it. */
+  roundFinished(applianceKey: string, changed: boolean): void;
   event(pod: V1Pod, applianceKey: string, event: { reason: string; type: 'Normal' | 'Warning'; message: string }): void;
   outcome(verdict: string, reason: string): void;
   /** A pod's verdict differs from its previous one; `reason` is the new verdict's. */
@@ -52,6 +55,8 @@ export interface AttestorDeps {
   /** How long one probe over the network took (a pod refused on its image digest is not asked). */
   probed(applianceKey: string, seconds: number): void;
   limit: ConcurrencyLimit;
+  /** Where the pods answer (CONTAINER_PORT). */
+  port: number;
   log: Logger;
 }
 
@@ -82,6 +87,8 @@ export class Attestor {
   private readonly records = new Map<string, PodRecord>();
   private readonly schedules = new Map<string, { timer: NodeJS.Timeout; target: AttestationTarget }>();
   private readonly running = new Set<string>();
+  /** Pods with a probe in flight (by uid): a round and a pod's own probe never ask it twice at once. */
+  private readonly inFlight = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: AttestorDeps) {}
@@ -103,8 +110,9 @@ export class Attestor {
   }
 
   /**
-   * Keeps one repeating round per appliance at its target's interval. A new target takes effect at the
-   * next round; a changed interval reschedules (and probes at once).
+   * Keeps one repeating round per appliance at its target's interval, at the appliance's own phase in it
+   * (round-phase.ts). A new target takes effect at the next round; a changed interval reschedules (and
+   * probes at once).
    */
   schedule(applianceKey: string, target: AttestationTarget): void {
     const current = this.schedules.get(applianceKey);
@@ -113,21 +121,35 @@ export class Attestor {
       current.target = target;
       return;
     }
-    if (current) clearInterval(current.timer);
-    const timer = setInterval(() => void this.round(applianceKey), target.intervalSeconds * 1000);
-    this.schedules.set(applianceKey, { timer, target });
+    if (current) clearTimeout(current.timer);
+    const intervalMs = target.intervalSeconds * 1000;
+    const entry = {
+      target,
+      timer: setTimeout(() => {
+        entry.timer = setInterval(() => void this.round(applianceKey), intervalMs);
+        void this.round(applianceKey);
+      }, untilNextRoundMs(applianceKey, intervalMs, Date.now())),
+    };
+    this.schedules.set(applianceKey, entry);
     void this.round(applianceKey);
   }
 
   unschedule(applianceKey: string): void {
     const current = this.schedules.get(applianceKey);
-    if (current) clearInterval(current.timer);
+    if (current) clearTimeout(current.timer);
     this.schedules.delete(applianceKey);
   }
 
-  /** Probes at once (a pod just started running) instead of waiting for the next interval. */
-  probeSoon(applianceKey: string): void {
-    if (this.schedules.has(applianceKey)) void this.round(applianceKey);
+  /**
+   * Probes one pod at once, alone (it has just started running), instead of at the next round, and
+   * whether or not a round of its appliance is under way.
+   */
+  probePod(applianceKey: string, pod: V1Pod): void {
+    const target = this.schedules.get(applianceKey)?.target;
+    if (this.stopped || !target) return;
+    void this.probeOne(applianceKey, pod, target).then((changed) => {
+      if (changed && !this.stopped) this.deps.roundFinished(applianceKey, true);
+    });
   }
 
   stop(): void {
@@ -139,23 +161,31 @@ export class Attestor {
     const target = this.schedules.get(applianceKey)?.target;
     if (this.stopped || this.running.has(applianceKey) || !target) return;
     this.running.add(applianceKey);
+    let changed = false;
     try {
-      const trust = this.deps.trust(applianceKey);
-      const pods = this.deps.pods(applianceKey).filter(probeable);
-      await Promise.all(
-        pods.map(async (pod) => {
-          const containerId = entropyContainer(pod)?.containerID;
-          if (!containerId || !trust) return;
-          const outcome = await this.deps.limit.run(() => this.probe(pod, applianceKey, containerId, target, trust));
-          this.judge(pod, applianceKey, target, containerId, outcome);
-        }),
-      );
+      const judged = await Promise.all(this.deps.pods(applianceKey).map((pod) => this.probeOne(applianceKey, pod, target)));
+      changed = judged.includes(true);
     } catch (error) {
       this.deps.log.error('attestation round failed', { appliance: applianceKey, error: (error as Error).message });
     } finally {
       this.running.delete(applianceKey);
     }
-    if (!this.stopped) this.deps.roundFinished(applianceKey);
+    if (!this.stopped) this.deps.roundFinished(applianceKey, changed);
+  }
+
+  /** Probes and judges one pod (unless it is not probeable yet, or already being probed); true when its attestation changed. */
+  private async probeOne(applianceKey: string, pod: V1Pod, target: AttestationTarget): Promise<boolean> {
+    const uid = pod.metadata?.uid ?? '';
+    const containerId = entropyContainer(pod)?.containerID;
+    const trust = this.deps.trust(applianceKey);
+    if (!probeable(pod) || !containerId || !trust || this.inFlight.has(uid)) return false;
+    this.inFlight.add(uid);
+    try {
+      const outcome = await this.deps.limit.run(() => this.probe(pod, applianceKey, containerId, target, trust));
+      return this.judge(pod, applianceKey, target, containerId, outcome);
+    } finally {
+      this.inFlight.delete(uid);
+    }
   }
 
   private async probe(pod: V1Pod & { status: { podIP: string } }, applianceKey: string, containerId: string, target: AttestationTarget, trust: PodTrust): Promise<ProbeOutcome> {
@@ -166,7 +196,7 @@ export class Attestor {
     }
     const probeTarget: ProbeTarget = {
       host: pod.status.podIP,
-      port: CONTAINER_PORT,
+      port: this.deps.port,
       ...(trust.tls && { tls: { servername: trust.servername, ...(trust.ca !== undefined && { ca: trust.ca }) } }),
     };
     const request = { nonce: randomBytes(NONCE_BYTES).toString('hex'), podUid: pod.metadata?.uid ?? '', containerId };
@@ -176,7 +206,8 @@ export class Attestor {
     return outcome;
   }
 
-  private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, containerId: string, outcome: ProbeOutcome): void {
+  /** Records the probe's verdict; true when the pod's attestation is not what it was. */
+  private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, containerId: string, outcome: ProbeOutcome): boolean {
     const record = this.record(pod);
     const previous = record.attestation;
     const next = attest(outcome, { expectedCoreSha256: target.expectedCoreSha256, failureThreshold: target.failureThreshold, containerId }, previous);
@@ -190,5 +221,6 @@ export class Attestor {
       this.deps.event(pod, applianceKey, event);
       this.deps.log.info('attestation changed', { pod: pod.metadata?.name, appliance: applianceKey, event: event.reason, message: event.message });
     }
+    return !isDeepStrictEqual(previous, next);
   }
 }

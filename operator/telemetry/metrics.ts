@@ -17,6 +17,8 @@ export interface OperatorMetrics {
   verdictChanged(change: VerdictChange): void;
   /** One attestation probe of a pod over the network took `seconds`, whatever it found. */
   probed(namespace: string, appliance: string, seconds: number): void;
+  /** One request to the API server was answered (operator/manager/api-connection.ts). */
+  apiRequest(request: { verb: string; resource: string; code: number }): void;
   render(): Promise<string>;
   shutdown(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
     // From a pod on the same node (milliseconds) to the longest timeout an appliance may set (60 s).
     advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
   });
+  const apiRequests = meter.createCounter('r4_operator_api_requests', { description: 'Requests to the API server, by verb, resource and HTTP status code' });
   meter
     .createObservableGauge('r4_operator_leader', { description: '1 while this replica is the leader' })
     .addCallback((r) => r.observe(sources.isLeader() ? 1 : 0));
@@ -85,6 +88,9 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
     },
     probed(namespace, appliance, seconds) {
       probeDurations.record(seconds, { namespace, appliance });
+    },
+    apiRequest({ verb, resource, code }) {
+      apiRequests.add(1, { verb, resource, code: String(code) });
     },
     async render() {
       const { resourceMetrics } = await exporter.collect();

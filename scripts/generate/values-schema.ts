@@ -297,6 +297,18 @@ export function chartValuesSchema(applianceSpec: JSONSchemaProps): object {
             "maximum": 1024,
             "description": "Attestation probes in flight at once"
           },
+          "apiQps": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10000,
+            "description": "Requests per second to the API server after apiBurst (watches and the Lease not counted)"
+          },
+          "apiBurst": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10000,
+            "description": "Requests to the API server at once before apiQps applies"
+          },
           "httpPort": {
             "type": "integer",
             "minimum": 1,

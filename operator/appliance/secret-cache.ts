@@ -1,0 +1,46 @@
+// The Secrets a reconcile reads (the API keys' metadata, the certificate, the VRF keys), kept a short while
+// so that a steady reconcile makes no GET: the operator does not watch Secrets (docs/security.md). What the
+// operator writes itself is dropped from the cache at once; a copy is kept for one version of its appliance
+// only (an edit, an annotation asking for a rotation, a status written on a change read afresh); an absent
+// Secret is never cached, so one a person creates to fix a refused spec is seen at the next look.
+import type { V1Secret } from '@kubernetes/client-node';
+
+export type SecretReader = (namespace: string, name: string, metadataOnly: boolean) => Promise<V1Secret | undefined>;
+
+export interface SecretRead {
+  /** The labels and annotations only: the operator never holds the API keys. */
+  metadataOnly?: boolean;
+  /** How old a kept copy may be; 0 reads afresh. */
+  maxAgeMs: number;
+  /** The appliance's resourceVersion: a copy read for another version is read again. */
+  applianceVersion: string;
+}
+
+export class SecretCache {
+  private readonly kept = new Map<string, { secret: V1Secret; at: number; applianceVersion: string }>();
+
+  /** longestMs: no copy is kept past it, so the Secrets of deleted appliances do not stay behind. */
+  constructor(
+    private readonly read: SecretReader,
+    private readonly longestMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(namespace: string, name: string, options: SecretRead): Promise<V1Secret | undefined> {
+    const metadataOnly = options.metadataOnly ?? false;
+    const id = `${metadataOnly ? 'meta' : 'full'}/${namespace}/${name}`;
+    for (const [other, copy] of this.kept) if (this.now() - copy.at >= this.longestMs) this.kept.delete(other);
+    const kept = this.kept.get(id);
+    if (kept && kept.applianceVersion === options.applianceVersion && this.now() - kept.at < options.maxAgeMs) return kept.secret;
+    const secret = await this.read(namespace, name, metadataOnly);
+    if (secret) this.kept.set(id, { secret, at: this.now(), applianceVersion: options.applianceVersion });
+    else this.kept.delete(id);
+    return secret;
+  }
+
+  /** After the operator wrote (or someone deleted) the Secret: the next get reads it. */
+  invalidate(namespace: string, name: string): void {
+    this.kept.delete(`meta/${namespace}/${name}`);
+    this.kept.delete(`full/${namespace}/${name}`);
+  }
+}

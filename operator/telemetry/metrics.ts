@@ -17,6 +17,10 @@ export interface OperatorMetrics {
   verdictChanged(change: VerdictChange): void;
   /** One attestation probe of a pod over the network took `seconds`, whatever it found. */
   probed(namespace: string, appliance: string, seconds: number): void;
+  /** A watch ended and another one starts (reflector.ts); a steady rate is one per 5-10 min per watch. */
+  watchRestarted(resource: string): void;
+  /** A cache was listed again after a 410: at steady state, never. */
+  relisted(resource: string): void;
   render(): Promise<string>;
   shutdown(): Promise<void>;
 }
@@ -61,6 +65,8 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
     // From a pod on the same node (milliseconds) to the longest timeout an appliance may set (60 s).
     advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
   });
+  const watchRestarts = meter.createCounter('r4_operator_watch_restarts', { description: 'Watches that ended and were opened again, by watched resource' });
+  const relists = meter.createCounter('r4_operator_watch_relists', { description: 'Caches listed again after the API server answered 410 Gone, by watched resource' });
   meter
     .createObservableGauge('r4_operator_leader', { description: '1 while this replica is the leader' })
     .addCallback((r) => r.observe(sources.isLeader() ? 1 : 0));
@@ -85,6 +91,12 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
     },
     probed(namespace, appliance, seconds) {
       probeDurations.record(seconds, { namespace, appliance });
+    },
+    watchRestarted(resource) {
+      watchRestarts.add(1, { resource });
+    },
+    relisted(resource) {
+      relists.add(1, { resource });
     },
     async render() {
       const { resourceMetrics } = await exporter.collect();

@@ -2,31 +2,12 @@
 // date with one long-lived watch, restarting it with capped backoff and re-listing only on 410; this
 // says whether the cache has been listed at least once and whether the watch is currently up, and lets
 // more than one consumer share the cache (the leader's controller and every replica's dashboard).
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { DEFAULT_TIMING, Reflector, type ReflectorTiming, type WatchObserver } from './reflector.js';
+import type { ChangeHandler, ChangeKind, InformerLog, WatchedResource } from './resource.js';
 import { ObjectStore } from './store.js';
 
-export interface WatchedResource<T extends KubernetesObject> {
-  /** For logs and metrics, e.g. "pods". */
-  name: string;
-  path: string;
-  list: () => Promise<KubernetesListObject<T>>;
-  labelSelector?: string;
-  fieldSelector?: string;
-  /** Applied to every object before it is cached (slim.ts): keep only what the operator reads. */
-  transform?: (object: T) => T;
-  /** A label whose value `byLabel` looks up without scanning the namespace. */
-  indexLabel?: string;
-}
-
-export type ChangeKind = 'add' | 'update' | 'delete';
-
-export type ChangeHandler<T> = (kind: ChangeKind, object: T) => void;
-
-export interface InformerLog {
-  warn(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-}
+export type { ChangeHandler, ChangeKind, InformerLog, WatchedResource } from './resource.js';
 
 export class ResilientInformer<T extends KubernetesObject> {
   private readonly store: ObjectStore<T>;

@@ -8,7 +8,7 @@
 //   its watch cache, e.g. after it restarted);
 // - any other failure is retried from the same resourceVersion after a capped exponential backoff.
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import type { ChangeKind, InformerLog, WatchedResource } from './informer.js';
+import type { ChangeKind, InformerLog, WatchedResource } from './resource.js';
 import type { ObjectStore } from './store.js';
 
 /** Counts what a reflector does, for `r4_operator_watch_restarts_total` and `r4_operator_watch_relists_total`. */

@@ -1,7 +1,7 @@
 // The objects a reflector has seen, by namespace and name, with an optional index on one label's value
 // (per namespace), so "the pods of appliance X" is a lookup rather than a filter over every pod.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ChangeKind } from './informer.js';
+import type { ChangeKind } from './resource.js';
 
 export interface Change<T> {
   kind: ChangeKind;

@@ -74,7 +74,7 @@ export class Controller {
     const labelSelector = MANAGED_SELECTOR;
 
     this.appliances = new InformerSet(namespaces, (ns) =>
-      new ResilientInformer<ApplianceObject>(kubeConfig, appliancesResource(custom, ns), (kind, a) => this.applianceChanged(kind, a), log),
+      new ResilientInformer<ApplianceObject>(kubeConfig, appliancesResource(custom, ns), (kind, a) => this.applianceChanged(kind, a), log, options.metrics),
     );
     // What the operator made (or, for ReplicaSets, its Deployments made): each change reconciles its appliance.
     const onChild = (_kind: ChangeKind, o: KubernetesObject) => {
@@ -86,7 +86,7 @@ export class Controller {
         kind,
         new InformerSet(
           namespaces,
-          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scopedPath(ns, group, resource), labelSelector, list: () => asList(list(ns)) }, onChild, log),
+          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scopedPath(ns, group, resource), labelSelector, list: () => asList(list(ns)) }, onChild, log, options.metrics),
         ),
       ] as const;
     this.children = new Map<string, InformerSet<KubernetesObject>>([
@@ -108,7 +108,7 @@ export class Controller {
         ns ? networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector }) : networking.listNetworkPolicyForAllNamespaces({ labelSelector }),
       ),
     ]);
-    this.pods = new InformerSet(namespaces, (ns) => new ResilientInformer<V1Pod>(kubeConfig, appliancePodsResource(core, ns), (kind, pod) => this.podChanged(kind, pod), log));
+    this.pods = new InformerSet(namespaces, (ns) => new ResilientInformer<V1Pod>(kubeConfig, appliancePodsResource(core, ns), (kind, pod) => this.podChanged(kind, pod), log, options.metrics));
 
     this.events = new EventRecorder(core, log);
     const events = this.events;

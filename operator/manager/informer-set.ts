@@ -1,7 +1,7 @@
 // One resource watched in several namespaces (the operator's namespaced mode: a Role in each, no right
 // to list cluster-wide), or in all of them, read as one cache.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ResilientInformer } from './informer.js';
+import type { ChangeHandler, ResilientInformer } from './informer.js';
 
 /** Every namespace: the one key of a cluster-wide set. */
 export const ALL_NAMESPACES = '';
@@ -38,6 +38,17 @@ export class InformerSet<T extends KubernetesObject> {
 
   get(name: string, namespace: string): T | undefined {
     return this.for(namespace)?.get(name, namespace);
+  }
+
+  /** The objects of a namespace whose indexed label has this value (see WatchedResource.indexLabel). */
+  byLabel(namespace: string, value: string): readonly T[] {
+    return this.for(namespace)?.byLabel(namespace, value) ?? [];
+  }
+
+  /** Another consumer of these caches (see ResilientInformer.subscribe); returns its unsubscribe. */
+  subscribe(onChange: ChangeHandler<T>): () => void {
+    const unsubscribes = [...this.informers.values()].map((i) => i.subscribe(onChange));
+    return () => unsubscribes.forEach((u) => u());
   }
 
   private for(namespace: string): ResilientInformer<T> | undefined {

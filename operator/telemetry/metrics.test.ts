@@ -13,6 +13,9 @@ describe('operator metrics in Prometheus text', () => {
       metrics.probed('team-a', 'demo', 0.003);
       metrics.probed('team-a', 'demo', 1.5);
       metrics.apiRequest({ verb: 'patch', resource: 'entropyappliances/status', code: 200 });
+      metrics.watchRestarted('pods');
+      metrics.watchRestarted('pods');
+      metrics.relisted('pods');
       const text = await metrics.render();
       expect(text).toMatch(/^r4_operator_verdict_changes_total\{namespace="team-a",appliance="demo",from="Attested",to="Cordoned",reason="HashMismatch"\} 2$/m);
       expect(text).toMatch(/^r4_operator_attestation_duration_seconds_count\{namespace="team-a",appliance="demo"\} 2$/m);
@@ -21,6 +24,8 @@ describe('operator metrics in Prometheus text', () => {
       expect(text).toMatch(/^r4_operator_attestations_total\{verdict="Cordoned",reason="HashMismatch"\} 1$/m);
       expect(text).toMatch(/^r4_operator_api_requests_total\{verb="patch",resource="entropyappliances\/status",code="200"\} 1$/m);
       expect(text).toMatch(/^r4_operator_attested_pods\{namespace="team-a",appliance="demo"\} 2$/m);
+      expect(text).toMatch(/^r4_operator_watch_restarts_total\{resource="pods"\} 2$/m);
+      expect(text).toMatch(/^r4_operator_watch_relists_total\{resource="pods"\} 1$/m);
       expect(text).toMatch(/^r4_operator_cordoned_pods\{namespace="team-a",appliance="demo"\} 1$/m);
     } finally {
       await metrics.shutdown();

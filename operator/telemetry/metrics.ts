@@ -19,6 +19,10 @@ export interface OperatorMetrics {
   probed(namespace: string, appliance: string, seconds: number): void;
   /** One request to the API server was answered (operator/manager/api-connection.ts). */
   apiRequest(request: { verb: string; resource: string; code: number }): void;
+  /** A watch ended and another one starts (reflector.ts); a steady rate is one per 5-10 min per watch. */
+  watchRestarted(resource: string): void;
+  /** A cache was listed again after a 410: at steady state, never. */
+  relisted(resource: string): void;
   render(): Promise<string>;
   shutdown(): Promise<void>;
 }
@@ -64,6 +68,8 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
     advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
   });
   const apiRequests = meter.createCounter('r4_operator_api_requests', { description: 'Requests to the API server, by verb, resource and HTTP status code' });
+  const watchRestarts = meter.createCounter('r4_operator_watch_restarts', { description: 'Watches that ended and were opened again, by watched resource' });
+  const relists = meter.createCounter('r4_operator_watch_relists', { description: 'Caches listed again after the API server answered 410 Gone, by watched resource' });
   meter
     .createObservableGauge('r4_operator_leader', { description: '1 while this replica is the leader' })
     .addCallback((r) => r.observe(sources.isLeader() ? 1 : 0));
@@ -91,6 +97,12 @@ export function createOperatorMetrics(version: string, sources: MetricsSources):
     },
     apiRequest({ verb, resource, code }) {
       apiRequests.add(1, { verb, resource, code: String(code) });
+    },
+    watchRestarted(resource) {
+      watchRestarts.add(1, { resource });
+    },
+    relisted(resource) {
+      relists.add(1, { resource });
     },
     async render() {
       const { resourceMetrics } = await exporter.collect();

@@ -1,0 +1,143 @@
+// The operator's watches against the real API server: a watch that the server ends is resumed from its
+// resourceVersion with one WATCH and no LIST; an API server restart loses no change; a 410 costs exactly
+// one LIST. Requests are counted at the client: every request (the typed clients' LISTs and the WATCHes)
+// goes through the kubeconfig's authentication hook, which this test's kubeconfig records.
+import { CoreV1Api, KubeConfig, type RequestContext, type V1ConfigMap } from '@kubernetes/client-node';
+import { ResilientInformer, type ChangeKind } from '../../operator/manager/informer.js';
+import { DEFAULT_TIMING, type ReflectorTiming, type WatchObserver } from '../../operator/manager/reflector.js';
+import { useLocalCluster } from '../cluster/jest-cluster.js';
+import { waitFor } from '../support/wait-for.js';
+
+const local = useLocalCluster();
+
+/** A kubeconfig that records the URL of every request made with it. */
+class RecordingKubeConfig extends KubeConfig {
+  readonly requests: URL[] = [];
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    this.requests.push(new URL(context.getUrl()));
+    return super.applySecurityAuthentication(context);
+  }
+}
+
+interface Watched {
+  informer: ResilientInformer<V1ConfigMap>;
+  kc: RecordingKubeConfig;
+  changes: { kind: ChangeKind; name: string; data?: Record<string, string> }[];
+  counts: { restarts: number; relists: number };
+  warnings: string[];
+  lists(): URL[];
+  watches(): URL[];
+}
+
+async function watchConfigMaps(kubeconfigPath: string, namespace: string, timing: Partial<ReflectorTiming> = {}): Promise<Watched> {
+  const kc = new RecordingKubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  const counts = { restarts: 0, relists: 0 };
+  const observer: WatchObserver = { watchRestarted: () => counts.restarts++, relisted: () => counts.relists++ };
+  const changes: Watched['changes'] = [];
+  const warnings: string[] = [];
+  const informer = new ResilientInformer<V1ConfigMap>(
+    kc,
+    { name: 'configmaps', path: `/api/v1/namespaces/${namespace}/configmaps`, list: () => core.listNamespacedConfigMap({ namespace }) },
+    (kind, o) => changes.push({ kind, name: o.metadata?.name ?? '', ...(o.data && { data: o.data }) }),
+    { info: () => undefined, warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) },
+    observer,
+    { ...DEFAULT_TIMING, ...timing },
+  );
+  await informer.start();
+  const ofConfigMaps = (u: URL) => u.pathname === `/api/v1/namespaces/${namespace}/configmaps`;
+  return {
+    informer,
+    kc,
+    changes,
+    counts,
+    warnings,
+    lists: () => kc.requests.filter((u) => ofConfigMaps(u) && u.searchParams.get('watch') !== 'true'),
+    watches: () => kc.requests.filter((u) => ofConfigMaps(u) && u.searchParams.get('watch') === 'true'),
+  };
+}
+
+/** The cache holds exactly what the API server has, data included. */
+async function cacheMatchesServer(w: Watched, core: CoreV1Api, namespace: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const server = (await core.listNamespacedConfigMap({ namespace })).items.map((c) => `${c.metadata?.name}=${JSON.stringify(c.data ?? {})}`).sort();
+      const cached = w.informer.list(namespace).map((c) => `${c.metadata?.name}=${JSON.stringify(c.data ?? {})}`).sort();
+      return { ok: JSON.stringify(server) === JSON.stringify(cached) && w.informer.healthy, state: { server, cached, healthy: w.informer.healthy, warnings: w.warnings } };
+    },
+    60_000,
+    'the cache to hold what the API server has',
+  );
+}
+
+describe('operator watches', () => {
+  local.test('a watch the API server ends is resumed from its resourceVersion, with bookmarks and no LIST', async ({ cluster, clients, namespace }) => {
+    // Watches that the server ends after 2 s, so several end within the test.
+    const w = await watchConfigMaps(cluster.kubeconfigPath, namespace, { watchTimeoutSeconds: { min: 2, max: 2 } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const before = w.counts.restarts;
+        await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: `cm-${i}` }, data: { i: String(i) } } });
+        await waitFor(async () => ({ ok: w.counts.restarts > before, state: w.counts }), 20_000, 'the server to end the watch and the reflector to open another');
+      }
+      await clients.core.deleteNamespacedConfigMap({ namespace, name: 'cm-0' });
+      await cacheMatchesServer(w, clients.core, namespace);
+      expect(w.changes).toEqual(expect.arrayContaining([{ kind: 'add', name: 'cm-2', data: { i: '2' } }, { kind: 'delete', name: 'cm-0', data: { i: '0' } }]));
+      expect(w.lists()).toHaveLength(1);
+      expect(w.counts.relists).toBe(0);
+      expect(w.watches().length).toBeGreaterThanOrEqual(4);
+      expect(w.watches()).toHaveLength(w.counts.restarts + 1);
+      for (const u of w.watches()) {
+        expect(u.searchParams.get('allowWatchBookmarks')).toBe('true');
+        expect(u.searchParams.get('timeoutSeconds')).toBe('2');
+        expect(u.searchParams.get('resourceVersion')).toMatch(/^[0-9]+$/);
+      }
+      expect(w.warnings).toEqual([]);
+    } finally {
+      await w.informer.stop();
+    }
+  });
+
+  local.test("the client's inactivity timeout is the reflector's, not client-node's 30 s: a silent watch is re-opened, not re-listed", async ({ cluster, namespace }) => {
+    // 1 s of silence here; in production 90 s, above the API server's one bookmark a minute.
+    const w = await watchConfigMaps(cluster.kubeconfigPath, namespace, { inactivityMs: 1_000 });
+    try {
+      await waitFor(async () => ({ ok: w.counts.restarts >= 2, state: w.counts }), 20_000, 'the client to give up on two silent watches');
+      expect(w.lists()).toHaveLength(1);
+      expect(w.counts.relists).toBe(0);
+      expect(w.warnings).toEqual([]);
+    } finally {
+      await w.informer.stop();
+    }
+  });
+
+  local.test('an API server restart loses no change, and a 410 costs exactly one LIST', async ({ cluster, clients, namespace }) => {
+    const w = await watchConfigMaps(cluster.kubeconfigPath, namespace);
+    try {
+      await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'before' }, data: { v: '1' } } });
+      await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'doomed' } } });
+      await cacheMatchesServer(w, clients.core, namespace);
+      // Another kind's write moves etcd's revision past the last one this watch saw; the restarted API
+      // server's watch cache starts there, so resuming from the older revision is answered 410.
+      await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'moves-the-revision' } } });
+      await cluster.restartApiServer();
+      await clients.core.patchNamespacedConfigMap({ namespace, name: 'before', body: [{ op: 'replace', path: '/data/v', value: '2' }] });
+      await clients.core.deleteNamespacedConfigMap({ namespace, name: 'doomed' });
+      await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'after' }, data: { v: '3' } } });
+      await cacheMatchesServer(w, clients.core, namespace);
+      expect(w.changes).toEqual(
+        expect.arrayContaining([
+          { kind: 'update', name: 'before', data: { v: '2' } },
+          { kind: 'delete', name: 'doomed' },
+          { kind: 'add', name: 'after', data: { v: '3' } },
+        ]),
+      );
+      expect(w.counts.relists).toBe(1);
+      expect(w.lists()).toHaveLength(2);
+    } finally {
+      await w.informer.stop();
+    }
+  }, 180_000);
+});

@@ -134,7 +134,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     }
     // After the nodes: kube-router looks its Node up once, when it starts.
     if (options.networkPolicies ?? process.env.R4_NETWORK_POLICIES === '1') {
-      policies = await startNetworkPolicies({ kubeconfigPath: controlPlane.kubeconfigPath, nodeName: nodes[0] ?? 'r4-node-1', bridge: network.bridge, logDir });
+      policies = await startNetworkPolicies({ kubeconfigPath: controlPlane.kubeconfigPath, nodeName: nodes[0] ?? 'r4-node-1', bridges: network.bridges, logDir });
     }
     return {
       dir,

@@ -53,6 +53,7 @@ export class FakeKubelet {
   private informer: ListWatch<V1Pod> | undefined;
   private readonly sourceWatches: ListWatch<V1Secret | V1ConfigMap>[] = [];
   private lease: LeaseRenewal | undefined;
+  private bridge = '';
   private stopped = false;
   // Consecutive failures per pod, for the backoff of retries.
   private readonly failures = new Map<string, number>();
@@ -64,6 +65,7 @@ export class FakeKubelet {
 
   static async start(options: KubeletOptions): Promise<FakeKubelet> {
     const kubelet = new FakeKubelet(options);
+    kubelet.bridge = await options.network.addNodeBridge();
     const node = await registerNode(options.kc, fakeNode(options.nodeName, options.network.gateway, options.kubernetesVersion));
     kubelet.lease = await startLeaseRenewal(options.kc, node, (line) => kubelet.log(line));
     await kubelet.watchVolumeSources();
@@ -168,6 +170,7 @@ export class FakeKubelet {
     if (!runner) {
       runner = new PodRunner(pod, {
         network: this.options.network,
+        bridge: this.bridge,
         services: this.options.services,
         hostIP: this.options.network.gateway,
         logDir: this.options.logDir,

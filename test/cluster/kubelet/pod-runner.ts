@@ -14,6 +14,8 @@ import type { SourceKind } from './volumes.js';
 
 export interface PodRunnerContext {
   network: PodNetwork;
+  /** The node's bridge, which the pod's sandbox is plugged into. */
+  bridge: string;
   /** Service ClusterIPs and names inside the pod (kube-proxy and DNS stand-in). */
   services: ServiceNetwork;
   hostIP: string;
@@ -74,7 +76,7 @@ export class PodRunner {
       this.cannotStart(`MountVolume failed: ${materialized.error}`);
       return;
     }
-    const sandbox = await this.context.network.addPod();
+    const sandbox = await this.context.network.addPod(this.context.bridge);
     this.netns = sandbox;
     await this.context.services.attach(sandbox.netns, { name: this.pod.metadata?.name ?? '', namespace, ip: sandbox.ip });
     this.containers = (this.pod.spec?.containers ?? []).map(

@@ -9,6 +9,7 @@ import { pinnedVersions, binaryDir, type PinnedVersions } from './binaries.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { processRuntime, type ContainerRuntime, type RuntimeKind } from './kubelet/container-runtime.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
+import { VolumeSourceWatch } from './kubelet/volume-source-watch.js';
 import { startNetworkPolicies, type NetworkPolicyEnforcement } from './network-policy.js';
 import { podDirectory } from './kubelet/pod-runner.js';
 import { logTo } from '../support/log-tail.js';
@@ -20,6 +21,8 @@ import { armTeardownGuard } from './teardown-guard.js';
 export interface ClusterOptions {
   /** Names of the fake nodes; default one node, r4-node-1. */
   nodes?: string[];
+  /** Pods each fake node takes; default 1000, at most 1022 (a node's bridge). More pods: more nodes. */
+  podCapacity?: number;
   /** Working directory (created, and removed on stop); default a fresh r4-cluster-* under the temp dir. */
   dir?: string;
   /**
@@ -106,12 +109,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   let services: ServiceNetwork | undefined;
   let runtime: ContainerRuntime | undefined;
   let policies: NetworkPolicyEnforcement | undefined;
+  let volumeSources: VolumeSourceWatch | undefined;
   const kubelets: FakeKubelet[] = [];
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await policies?.stop();
       await Promise.all(kubelets.map((k) => k.stop()));
+      await volumeSources?.stop();
       await runtime?.close();
       await services?.stop();
       await controlPlane?.stop();
@@ -129,12 +134,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     const podsDir = join(dir, 'pods');
     services = await ServiceNetwork.start(kc, network.gateway, new URL(kc.getCurrentCluster()?.server ?? ''), logTo(join(logDir, 'service-network.log')));
     runtime = kind === 'podman' ? await PodmanRuntime.create({ clusterDir: dir, log: logTo(join(logDir, 'container-runtime.log')) }) : processRuntime;
+    volumeSources = await VolumeSourceWatch.start(kc, logTo(join(logDir, 'volume-sources.log')));
     for (const nodeName of nodes) {
-      kubelets.push(await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, services, logDir, podsDir, runtime }));
+      kubelets.push(
+        await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, services, logDir, podsDir, runtime, volumeSources, podCapacity: options.podCapacity }),
+      );
     }
     // After the nodes: kube-router looks its Node up once, when it starts.
     if (options.networkPolicies ?? process.env.R4_NETWORK_POLICIES === '1') {
-      policies = await startNetworkPolicies({ kubeconfigPath: controlPlane.kubeconfigPath, nodeName: nodes[0] ?? 'r4-node-1', bridge: network.bridge, logDir });
+      policies = await startNetworkPolicies({ kubeconfigPath: controlPlane.kubeconfigPath, nodeName: nodes[0] ?? 'r4-node-1', bridges: network.bridges, logDir });
     }
     return {
       dir,

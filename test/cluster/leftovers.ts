@@ -2,7 +2,7 @@
 // test can assert that teardown left nothing: live processes, network namespaces, links, the directory.
 import { existsSync, readdirSync } from 'node:fs';
 import { alive, processesMentioning } from '../support/processes.js';
-import { bridgePrefix, hostVethPrefix, linkNames, listNetns, netnsEtcDir, netnsPrefix } from './pod-network.js';
+import { bridgePrefix, linkNames, listNetns, netnsEtcDir, netnsPrefix, slotLinkPrefixes } from './pod-network.js';
 
 export interface Leftovers {
   processes: string[];
@@ -14,7 +14,8 @@ export interface Leftovers {
 }
 
 export async function findLeftovers(cluster: { dir: string; slot: number; pids: number[] }): Promise<Leftovers> {
-  const links = (await linkNames()).filter((name) => name === `${bridgePrefix}${cluster.slot}` || name.startsWith(`${hostVethPrefix}${cluster.slot}p`));
+  const prefixes = slotLinkPrefixes(cluster.slot);
+  const links = (await linkNames()).filter((name) => name === `${bridgePrefix}${cluster.slot}` || prefixes.some((prefix) => name.startsWith(prefix)));
   return {
     processes: [
       ...cluster.pids.filter(alive).map((pid) => `${pid} (started by the harness)`),

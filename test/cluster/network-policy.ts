@@ -1,10 +1,11 @@
 // NetworkPolicy enforcement on a cluster's pod network: kube-router's firewall controller (no routing, no
 // service proxy), the one a real node would run, built from its pinned Go module (bins/build.sh).
 //
-// Pods of a cluster hang on a bridge in this machine's network namespace, so pod-to-pod traffic is
-// filtered where bridged frames meet iptables: the bridge's own `nf_call_iptables` option sends them
-// through the host's FORWARD chain (whatever the global net.bridge sysctl says), and kube-router puts its
-// chains there, keyed by this cluster's pod addresses. The firewall is the machine's, so:
+// Pods of a cluster hang on bridges in this machine's network namespace (one per node, joined by a trunk),
+// so pod-to-pod traffic is filtered where bridged frames meet iptables: each bridge's own
+// `nf_call_iptables` option sends them through the host's FORWARD chain (whatever the global net.bridge
+// sysctl says), and kube-router puts its chains there, keyed by this cluster's pod addresses. A frame
+// between nodes crosses two bridges and meets the same chains twice, with the same verdict. The firewall is the machine's, so:
 // - one cluster at a time enforces policies: it holds the abstract socket `r4-kube-router-firewall`,
 //   which the kernel releases the moment its process ends (as the pod network's slots do);
 // - kube-router's chains and ipsets (KUBE-ROUTER-*, KUBE-POD-FW-*, KUBE-NWPLCY-*, KUBE-SRC-*, KUBE-DST-*)
@@ -64,9 +65,10 @@ async function firewallReady(): Promise<boolean> {
 
 export interface NetworkPolicyOptions {
   kubeconfigPath: string;
-  /** The Node kube-router runs for; every fake node shares the bridge's address, so it covers them all. */
+  /** The Node kube-router runs for; every fake node shares the trunk's address, so it covers them all. */
   nodeName: string;
-  bridge: string;
+  /** The cluster's bridges (trunk and nodes'): frames bridged by any of them pass the firewall. */
+  bridges: string[];
   logDir: string;
 }
 
@@ -79,7 +81,7 @@ export async function startNetworkPolicies(options: NetworkPolicyOptions): Promi
   const token = await claimFirewall();
   try {
     await removeKubeRouterState();
-    await run('ip', ['link', 'set', options.bridge, 'type', 'bridge', 'nf_call_iptables', '1']);
+    for (const bridge of options.bridges) await run('ip', ['link', 'set', bridge, 'type', 'bridge', 'nf_call_iptables', '1']);
   } catch (error) {
     token.close();
     throw error;

@@ -1,62 +1,54 @@
-// The pods' network: one Linux bridge per cluster on the host, and per pod a network namespace whose eth0
-// is a veth pair plugged into that bridge, with a real address from 10.244.0.0/16 (EndpointSlices reject
-// loopback addresses). The test process reaches pods through the bridge's own address.
+// The pods' network: per cluster a trunk bridge on the host holding the gateway address, per fake node a
+// bridge of its own joined to the trunk by a veth pair (one L2 segment: same subnet, same gateway, no
+// routing), and per pod a network namespace whose eth0 is a veth pair plugged into its node's bridge, with
+// a real address from 10.244.0.0/16 (EndpointSlices reject loopback addresses). A bridge takes at most
+// 1,024 ports, so one bridge per node is what lets a cluster hold more than a thousand pods. The test
+// process reaches pods through the trunk's own address.
 //
 // 10.244.0.0/16 is cut into 16 slots of /20, one per concurrently running cluster (parallel jest files,
 // `cluster up`). The kernel hands out slots and knows which are alive: a cluster owns slot n while it
 // listens on the abstract Unix socket `r4-cluster-slot-<n>`, which the kernel releases the moment its
 // process ends, however it ends. Abstract sockets belong to the network namespace, as the bridges do, so
 // this holds across pid namespaces and chroots that share the network (a pid would not: the same number
-// names another process, or none, in another pid namespace). A bridge whose slot nobody holds was left
+// names another process, or none, in another pid namespace). A trunk whose slot nobody holds was left
 // behind by a killed owner and is reclaimed, with everything in it, by the next cluster that needs one. Each
-// bridge's alias records its owner's pid and directory, for people and for the directory's removal.
+// trunk's alias records its owner's pid and directory, for people and for the directory's removal.
+//
+// Pod addresses and the names of their namespaces follow an index reused after a quarantine
+// (pod-addresses.ts). A sandbox costs two `ip -batch` runs (host side, then inside the namespace), and at
+// most a few are made at once, so a thousand pods scheduled together do not spawn a thousand processes.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { concurrencyLimit } from '../support/concurrency-limit.js';
+import { runCommand } from '../support/run-command.js';
+import { AddressPool, gatewayAddress, podAddress, podAddressesPerSlot } from './pod-addresses.js';
 
 const run = promisify(execFile);
 
 const slotCount = 16;
-const hostsPerSlot = 4096; // a /20
 export const bridgePrefix = 'r4br';
 export const netnsPrefix = 'r4-';
 export const hostVethPrefix = 'r4h';
+/** The veth pairs joining node bridges to the trunk: r4t<slot>n<k> on the trunk, r4t<slot>n<k>b on the node's bridge. */
+export const trunkVethPrefix = 'r4t';
 const aliasTag = 'r4-cluster';
 /** Where `ip netns exec` finds a namespace's own /etc files (service-network.ts writes its hosts file). */
 export const netnsEtcDir = '/etc/netns';
-
-/** The slot's subnet base as a 32-bit number: 10.244.(16*slot).0. */
-function slotBase(slot: number): number {
-  return ((10 << 24) | (244 << 16) | ((slot * 16) << 8)) >>> 0;
-}
-
-function dotted(address: number): string {
-  return [24, 16, 8, 0].map((shift) => (address >>> shift) & 255).join('.');
-}
-
-/** The bridge's (gateway's) address in a slot. */
-export function gatewayAddress(slot: number): string {
-  return dotted(slotBase(slot) + 1);
-}
-
-/**
- * The address for the n-th pod of a slot (n from 0). Host numbers ending in .0 or .255 are skipped, so
- * no pod gets an address that some tools mistake for a network or broadcast address.
- */
-export function podAddress(slot: number, n: number): string | undefined {
-  let host = 1; // .1 is the gateway
-  for (let i = 0; i <= n; ) {
-    host++;
-    if (host >= hostsPerSlot - 1) return undefined;
-    const last = host & 255;
-    if (last !== 0 && last !== 255) i++;
-  }
-  return dotted(slotBase(slot) + host);
-}
-
+/** Where `ip netns add` pins a namespace (a mount of its nsfs file). */
+const netnsRunDir = '/run/netns';
 const slotPrefixLength = 20;
+/** How long a removed pod's address (and namespace name) rests before another pod gets it. */
+export const defaultAddressQuarantineMs = 60_000;
+/** Sandboxes made at once: each is two `ip` processes. */
+const sandboxConcurrency = 8;
+
+/** The names of a slot's links other than its trunk bridge, by prefix: node bridges, trunk veths, pod veths. */
+export function slotLinkPrefixes(slot: number): string[] {
+  return [`${bridgePrefix}${slot}n`, `${trunkVethPrefix}${slot}n`, `${hostVethPrefix}${slot}p`];
+}
 
 export interface BridgeOwner {
   pid: number;
@@ -82,14 +74,29 @@ async function ip(args: string[]): Promise<string> {
   }
 }
 
+/**
+ * Runs `ip` commands in one process (`ip -batch -`), inside `netns` when given. It stops at the first
+ * failing command, unless `force`, which runs them all and still fails if any did.
+ */
+async function ipBatch(commands: string[], options: { netns?: string; force?: boolean } = {}): Promise<void> {
+  if (commands.length === 0) return;
+  const argv: [string, ...string[]] = ['ip', ...(options.netns ? ['-n', options.netns] : []), ...(options.force ? ['-force'] : []), '-batch', '-'];
+  try {
+    await runCommand(argv, { input: `${commands.join('\n')}\n` });
+  } catch (error) {
+    throw new Error(`${String(error)} (pod networks need root and iproute2)`);
+  }
+}
+
 interface LinkInfo {
   ifname: string;
   ifalias?: string;
 }
 
+/** The clusters' trunk bridges (node bridges carry no alias and are left out). */
 export async function listBridges(): Promise<LinkInfo[]> {
   const out = await ip(['-j', 'link', 'show', 'type', 'bridge']);
-  return (JSON.parse(out || '[]') as LinkInfo[]).filter((l) => l.ifname.startsWith(bridgePrefix));
+  return (JSON.parse(out || '[]') as LinkInfo[]).filter((l) => /^r4br\d+$/.test(l.ifname));
 }
 
 /** The names of this machine's network links. */
@@ -127,20 +134,27 @@ function slotNetnsPrefix(slot: number): string {
   return `${netnsPrefix}${slot}-`;
 }
 
-/** Removes a slot's namespaces and bridge. Processes still inside a namespace are not touched. */
+/** Removes a slot's namespaces and bridges. Processes still inside a namespace are not touched. */
 async function removeSlot(slot: number): Promise<void> {
   // The host ends of the pods' veth pairs first: deleting one removes its pair at once, whereas a deleted
   // namespace takes its veth with it only when the kernel's asynchronous namespace cleanup gets to it.
-  for (const veth of (await linkNames()).filter((name) => name.startsWith(`${hostVethPrefix}${slot}p`))) {
-    await ip(['link', 'delete', veth]).catch(() => undefined);
-  }
-  for (const ns of await listNetns()) {
-    if (ns.startsWith(slotNetnsPrefix(slot))) await ip(['netns', 'delete', ns]);
-  }
+  // Then the trunk veths and node bridges, the namespaces, and the trunk last, in one `ip` process.
+  const prefixes = slotLinkPrefixes(slot);
+  const trunk = `${bridgePrefix}${slot}`;
+  const present = await linkNames();
+  const links = present.filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
+  const order = (name: string) => prefixes.findIndex((prefix) => name.startsWith(prefix));
+  links.sort((a, b) => order(b) - order(a));
+  const namespaces = (await listNetns()).filter((ns) => ns.startsWith(slotNetnsPrefix(slot)));
+  await ipBatch(
+    [...links.map((name) => `link delete ${name}`), ...namespaces.map((ns) => `netns delete ${ns}`), ...(present.includes(trunk) ? [`link delete ${trunk}`] : [])],
+    { force: true },
+  ).catch(() => undefined);
+  const left = (await listNetns()).filter((ns) => ns.startsWith(slotNetnsPrefix(slot)));
+  if (left.length > 0) throw new Error(`could not delete the network namespaces ${left.join(', ')}`);
   for (const name of existsSync(netnsEtcDir) ? readdirSync(netnsEtcDir) : []) {
     if (name.startsWith(slotNetnsPrefix(slot))) rmSync(join(netnsEtcDir, name), { recursive: true, force: true });
   }
-  await ip(['link', 'delete', `${bridgePrefix}${slot}`]).catch(() => undefined);
 }
 
 /** Reclaims slots nobody holds any more, including the owner's directory when it is on this file system. */
@@ -159,21 +173,41 @@ export interface PodNetns {
   ip: string;
 }
 
+export interface PodNetworkOptions {
+  /** How long a removed pod's address rests before reuse; default 60 s. */
+  addressQuarantineMs?: number;
+  /** How many pod addresses the slot hands out; default (and at most) all of its /20. For tests of reuse. */
+  addresses?: number;
+}
+
 export class PodNetwork {
-  private nextPod = 0;
-  private readonly inUse = new Set<string>();
+  private readonly pool: AddressPool;
+  // Live pod namespaces, by name, with their address index.
+  private readonly inUse = new Map<string, number>();
+  private readonly nodes: string[] = [];
+  private readonly sandboxes = concurrencyLimit(sandboxConcurrency);
 
   private constructor(
     readonly slot: number,
+    /** The trunk: holds the gateway address, joins the nodes' bridges. */
     readonly bridge: string,
     private readonly token: Server,
-  ) {}
+    options: PodNetworkOptions,
+  ) {
+    const size = Math.min(options.addresses ?? podAddressesPerSlot, podAddressesPerSlot);
+    this.pool = new AddressPool(size, options.addressQuarantineMs ?? defaultAddressQuarantineMs);
+  }
 
   get gateway(): string {
     return gatewayAddress(this.slot);
   }
 
-  static async create(owner: BridgeOwner): Promise<PodNetwork> {
+  /** Every bridge of the cluster: the trunk and the nodes' bridges. */
+  get bridges(): string[] {
+    return [this.bridge, ...this.nodes];
+  }
+
+  static async create(owner: BridgeOwner, options: PodNetworkOptions = {}): Promise<PodNetwork> {
     await reclaimAbandonedSlots();
     for (let slot = 0; slot < slotCount; slot++) {
       // The token first: while it is held, no other cluster reclaims the bridge made next.
@@ -187,46 +221,68 @@ export class PodNetwork {
         continue;
       }
       try {
-        await ip(['link', 'set', bridge, 'alias', renderAlias(owner)]);
-        await ip(['addr', 'add', `${gatewayAddress(slot)}/${slotPrefixLength}`, 'dev', bridge]);
-        await ip(['link', 'set', bridge, 'up']);
+        await ipBatch([`link set ${bridge} alias "${renderAlias(owner)}"`, `addr add ${gatewayAddress(slot)}/${slotPrefixLength} dev ${bridge}`, `link set ${bridge} up`]);
       } catch (error) {
         await ip(['link', 'delete', bridge]).catch(() => undefined);
         token.close();
         throw error;
       }
-      return new PodNetwork(slot, bridge, token);
+      return new PodNetwork(slot, bridge, token, options);
     }
     throw new Error(`all ${slotCount} pod network slots (bridges ${bridgePrefix}0..${slotCount - 1}) are in use by running clusters`);
   }
 
-  /** Creates a namespace named after a pod index, wired to the bridge, with the next free address. */
-  async addPod(): Promise<PodNetns> {
-    const n = this.nextPod++;
-    const address = podAddress(this.slot, n);
-    if (!address) throw new Error(`pod network slot ${this.slot} has no addresses left`);
-    const netns = `${slotNetnsPrefix(this.slot)}${n}`;
-    const hostVeth = `${hostVethPrefix}${this.slot}p${n}`;
-    await ip(['netns', 'add', netns]);
-    try {
-      await ip(['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
-      await ip(['link', 'set', hostVeth, 'master', this.bridge, 'up']);
-      await ip(['-n', netns, 'addr', 'add', `${address}/${slotPrefixLength}`, 'dev', 'eth0']);
-      await ip(['-n', netns, 'link', 'set', 'eth0', 'up']);
-      await ip(['-n', netns, 'link', 'set', 'lo', 'up']);
-      await ip(['-n', netns, 'route', 'add', 'default', 'via', this.gateway]);
-    } catch (error) {
-      await ip(['netns', 'delete', netns]).catch(() => undefined);
-      throw error;
-    }
-    this.inUse.add(netns);
-    return { netns, ip: address };
+  /** Makes a node's bridge, joined to the trunk; its pods are plugged into it (addPod). */
+  async addNodeBridge(): Promise<string> {
+    const k = this.nodes.length;
+    const bridge = `${bridgePrefix}${this.slot}n${k}`;
+    const uplink = `${trunkVethPrefix}${this.slot}n${k}`;
+    this.nodes.push(bridge);
+    await ipBatch([
+      `link add ${bridge} type bridge`,
+      `link add ${uplink} type veth peer name ${uplink}b`,
+      `link set ${uplink} master ${this.bridge} up`,
+      `link set ${uplink}b master ${bridge} up`,
+      `link set ${bridge} up`,
+    ]);
+    return bridge;
   }
 
-  /** Deleting the namespace also deletes its veth pair. Processes must have been stopped before. */
+  /** Creates a namespace named after a free address index, plugged into `bridge` (a node's), with that address. */
+  addPod(bridge: string): Promise<PodNetns> {
+    return this.sandboxes(async () => {
+      const n = this.pool.take();
+      if (n === undefined) {
+        throw new Error(`pod network slot ${this.slot} has no address free: ${this.inUse.size} in use, ${this.pool.waiting} freed less than ${this.pool.quarantineMs / 1000}s ago`);
+      }
+      const address = podAddress(this.slot, n) as string;
+      const netns = `${slotNetnsPrefix(this.slot)}${n}`;
+      const hostVeth = `${hostVethPrefix}${this.slot}p${n}`;
+      try {
+        await ipBatch([`netns add ${netns}`, `link add ${hostVeth} type veth peer name eth0 netns ${netns}`, `link set ${hostVeth} master ${bridge} up`]);
+        await ipBatch([`addr add ${address}/${slotPrefixLength} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${this.gateway}`], { netns });
+      } catch (error) {
+        await ipBatch([`link delete ${hostVeth}`, `netns delete ${netns}`], { force: true }).catch(() => undefined);
+        this.pool.release(n);
+        throw error;
+      }
+      this.inUse.set(netns, n);
+      return { netns, ip: address };
+    });
+  }
+
+  /**
+   * Deletes the pod's veth pair and namespace; its address rests in quarantine before reuse. Processes
+   * must have been stopped before.
+   */
   async removePod(netns: string): Promise<void> {
-    if (!this.inUse.delete(netns)) return;
-    await ip(['netns', 'delete', netns]);
+    const n = this.inUse.get(netns);
+    if (n === undefined) return;
+    this.inUse.delete(netns);
+    // Deleting the host end removes the pair at once; the namespace alone would take it only later.
+    await ipBatch([`link delete ${hostVethPrefix}${this.slot}p${n}`, `netns delete ${netns}`], { force: true }).catch(() => undefined);
+    if (existsSync(join(netnsRunDir, netns))) throw new Error(`could not delete the network namespace ${netns}; its address stays out of use`);
+    this.pool.release(n);
   }
 
   async destroy(): Promise<void> {

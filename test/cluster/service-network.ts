@@ -3,6 +3,13 @@
 // service-rules.ts. `ip netns exec` (which starts every container) mounts /etc/netns/<netns>/hosts over
 // /etc/hosts, so pods find `demo.default.svc` as they would through DNS.
 //
+// At a thousand pods, rewriting every namespace's tables on every EndpointSlice event would keep a core
+// busy. So a change is rendered once, as the difference between the rules a namespace holds and the new
+// ones (one diff per distinct previous state, normally one for all), applied with `iptables-restore
+// --noflush` to each namespace, a few at once; hosts files are rewritten only when Services' names or
+// ClusterIPs change. Pods annotated r4.dev/harness-no-services (the stand-ins, which call no Service)
+// get neither rules nor hosts file.
+//
 // The API server listens on the host's loopback, which pods cannot reach; a relay on the pod network's
 // gateway forwards to it, and the `kubernetes` Service's ClusterIP leads to the relay, so in-cluster
 // clients (the operator as a pod) talk to the API server as they do in a real cluster.
@@ -11,9 +18,23 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CoreV1Api, DiscoveryV1Api, ListWatch, Watch, type KubeConfig, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { concurrencyLimit } from '../support/concurrency-limit.js';
 import { runCommand } from '../support/run-command.js';
 import { netnsEtcDir } from './pod-network.js';
-import { hostsFile, iptablesRules, serviceBackends, type ApiServerRoute, type PodIdentity } from './service-rules.js';
+import { fullRules, hostsFile, hostsKey, ruleDiff, sameRules, serviceBackends, serviceRules, type ApiServerRoute, type PodIdentity, type ServiceRules } from './service-rules.js';
+
+/** A pod annotated so (value "true") makes no Service calls: it gets no rules nor hosts file. */
+export const noServicesAnnotation = 'r4.dev/harness-no-services';
+
+/** Namespaces whose rules or hosts file are written at once. */
+const applyConcurrency = 4;
+
+/** What a pod's namespace holds, as far as known: undefined rules when an apply failed (rewritten whole). */
+interface AttachedPod {
+  pod: PodIdentity;
+  rules: ServiceRules | undefined;
+  hostsKey: string | undefined;
+}
 
 /** A TCP relay from the gateway address to the API server on loopback; TLS passes through untouched. */
 async function startRelay(host: string, target: { host: string; port: number }): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
@@ -38,11 +59,16 @@ async function startRelay(host: string, target: { host: string; port: number }):
 }
 
 export class ServiceNetwork {
-  private readonly pods = new Map<string, PodIdentity>();
+  private readonly pods = new Map<string, AttachedPod>();
   private readonly informers: ListWatch<V1Service | V1EndpointSlice>[] = [];
   private pending: Promise<void> = Promise.resolve();
   private dirty = false;
   private stopped = false;
+  // The rules last rendered: kept as the same object while they do not change, so namespaces holding them
+  // are recognised by identity and a diff is computed once per distinct previous state.
+  private current: ServiceRules = new Map();
+  private readonly limit = concurrencyLimit(applyConcurrency);
+  private readonly joining: { netns: string; attached: AttachedPod; resolve(): void; reject(error: Error): void }[] = [];
 
   private constructor(
     private readonly services: ListWatch<V1Service>,
@@ -86,29 +112,77 @@ export class ServiceNetwork {
     return next;
   }
 
-  /** Gives a new pod its rules and hosts file; called before its containers start. */
+  /**
+   * Gives a new pod its rules and hosts file; called before its containers start. Pods arriving together
+   * are brought up to date in one pass, a few namespaces at once.
+   */
   attach(netns: string, pod: PodIdentity): Promise<void> {
-    return this.serially(async () => {
-      this.pods.set(netns, pod);
-      await this.apply(netns, pod);
+    return new Promise((resolve, reject) => {
+      this.joining.push({ netns, attached: { pod, rules: undefined, hostsKey: undefined }, resolve, reject });
+      if (this.joining.length > 1) return; // a pass is already queued and will take this one too
+      void this.serially(async () => {
+        const joining = this.joining.splice(0);
+        for (const { netns: name, attached } of joining) this.pods.set(name, attached);
+        const failures = await this.bringUpToDate(joining.map((j) => [j.netns, j.attached]));
+        for (const { netns: name, resolve: done, reject: fail } of joining) {
+          const failure = failures.get(name);
+          if (failure) fail(new Error(failure));
+          else done();
+        }
+      });
     });
   }
 
   detach(netns: string): Promise<void> {
     return this.serially(async () => {
-      this.pods.delete(netns);
+      if (!this.pods.delete(netns)) return;
       await rm(join(netnsEtcDir, netns), { recursive: true, force: true });
     });
   }
 
-  private async apply(netns: string, pod: PodIdentity): Promise<void> {
+  /** The rules for the Services and EndpointSlices as the watches hold them now. */
+  private render(): ServiceRules {
+    const next = serviceRules(serviceBackends(this.services.list(), this.slices.list(), this.apiServer));
+    if (!sameRules(next, this.current)) this.current = next;
+    return this.current;
+  }
+
+  /** Brings each namespace's rules and hosts file to the current Services; returns what failed, by namespace. */
+  private async bringUpToDate(pods: [string, AttachedPod][]): Promise<Map<string, string>> {
+    const rules = this.render();
     const services = this.services.list();
-    const rules = iptablesRules(serviceBackends(services, this.slices.list(), this.apiServer));
-    await runCommand(['ip', 'netns', 'exec', netns, 'iptables-restore', '-w', '5'], { input: rules });
-    const dir = join(netnsEtcDir, netns);
-    await mkdir(dir, { recursive: true });
-    // Written in place, not renamed: running containers have this very file mounted as /etc/hosts.
-    await writeFile(join(dir, 'hosts'), hostsFile(pod, services));
+    const key = hostsKey(services);
+    const diffs = new Map<ServiceRules, string>();
+    const diffFrom = (previous: ServiceRules) => {
+      let diff = diffs.get(previous);
+      if (diff === undefined) diffs.set(previous, (diff = ruleDiff(previous, rules)));
+      return diff;
+    };
+    const failures = new Map<string, string>();
+    await Promise.all(
+      pods.map(([netns, attached]) =>
+        this.limit(async () => {
+          if (attached.rules !== rules) {
+            const known = attached.rules;
+            attached.rules = undefined; // unknown until the restore succeeds
+            const [input, flags] = known ? [diffFrom(known), ['--noflush']] : [fullRules(rules), []];
+            if (input) await runCommand(['ip', 'netns', 'exec', netns, 'iptables-restore', '-w', '5', ...flags], { input });
+            attached.rules = rules;
+          }
+          if (attached.hostsKey !== key) {
+            const dir = join(netnsEtcDir, netns);
+            await mkdir(dir, { recursive: true });
+            // Written in place, not renamed: running containers have this very file mounted as /etc/hosts.
+            await writeFile(join(dir, 'hosts'), hostsFile(attached.pod, services));
+            attached.hostsKey = key;
+          }
+        }).catch((error: unknown) => {
+          failures.set(netns, String(error));
+          this.log(`service network: ${String(error)}`);
+        }),
+      ),
+    );
+    return failures;
   }
 
   /** Coalesces bursts of watch events into one pass over every pod. */
@@ -117,9 +191,7 @@ export class ServiceNetwork {
     this.dirty = true;
     void this.serially(async () => {
       this.dirty = false;
-      for (const [netns, pod] of this.pods) {
-        await this.apply(netns, pod).catch((error: unknown) => this.log(`service network: ${String(error)}`));
-      }
+      await this.bringUpToDate([...this.pods]);
     });
   }
 

@@ -5,7 +5,7 @@
 // pipe reaches end-of-file however the owner ends. The cluster's processes need no guard: they run with
 // a parent-death signal (local-process.ts) and are gone by then.
 import { startGuard } from '../support/guard.js';
-import { bridgePrefix, netnsEtcDir, netnsPrefix, renderAlias } from './pod-network.js';
+import { bridgePrefix, hostVethPrefix, netnsEtcDir, netnsPrefix, renderAlias, trunkVethPrefix } from './pod-network.js';
 
 // Runs with: $1 slot, $2 the bridge alias proving the slot is still ours, $3 directory.
 const guardScript = `
@@ -13,7 +13,8 @@ trap '' INT TERM HUP
 read -r word || true
 [ "$word" = disarm ] && exit 0
 if ip -o link show "${bridgePrefix}$1" 2>/dev/null | grep -qF "alias $2"; then
-  for ns in $(ip netns list | awk '{print $1}' | grep "^${netnsPrefix}$1-"); do ip netns delete "$ns"; done
+  ip -o link show | sed -n 's/^[0-9]*: \\([^:@ ]*\\).*/\\1/p' | grep -E "^(${hostVethPrefix}$1p|${trunkVethPrefix}$1n|${bridgePrefix}$1n)" | sed 's/^/link delete /' | ip -force -batch - 2>/dev/null
+  ip netns list | awk '{print $1}' | grep "^${netnsPrefix}$1-" | sed 's/^/netns delete /' | ip -force -batch - 2>/dev/null
   ip link delete "${bridgePrefix}$1"
   rm -rf "${netnsEtcDir}/${netnsPrefix}$1-"*
 fi

@@ -1,5 +1,6 @@
-// A Node that the harness plays the kubelet for: registered Ready with room for any test workload, and
-// kept alive by renewing its Lease in kube-node-lease, as the kubelet does every 10 s.
+// A Node that the harness plays the kubelet for: registered Ready with room for any test workload (a
+// thousand pods unless told otherwise), and kept alive by renewing its Lease in kube-node-lease, as the
+// kubelet does every 10 s.
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -17,8 +18,11 @@ const fakeNodeLabel = 'r4.dev/fake-node';
 const leaseDurationSeconds = 40;
 const renewIntervalMs = 10_000;
 
-export function fakeNode(name: string, hostIP: string, kubeletVersion: string): V1Node {
-  const capacity = { cpu: '64', memory: '256Gi', pods: '1000', 'ephemeral-storage': '1Ti' };
+/** Pods a fake node takes unless told otherwise. */
+export const defaultPodCapacity = 1000;
+
+export function fakeNode(name: string, hostIP: string, kubeletVersion: string, podCapacity = defaultPodCapacity): V1Node {
+  const capacity = { cpu: '64', memory: '256Gi', pods: String(podCapacity), 'ephemeral-storage': '1Ti' };
   const now = new Date();
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now,

@@ -1,7 +1,8 @@
 // The kubelet of one fake node, played by the harness: registers the Node and renews its Lease, watches
 // the pods bound to it, runs them (PodRunner), writes their status as the kubelet would (pod-status.ts)
-// and finishes their deletion. Work for one pod is serialized; pods proceed independently. It also watches
-// Secrets and ConfigMaps, so the volumes made from them follow their changes in running pods.
+// and finishes their deletion. Work for one pod is serialized; pods proceed independently. It also follows
+// the cluster's Secrets and ConfigMaps (volume-source-watch.ts), so the volumes made from them follow
+// their changes in running pods.
 import {
   ApiException,
   CoreV1Api,
@@ -10,7 +11,6 @@ import {
   setHeaderOptions,
   Watch,
   type KubeConfig,
-  type KubernetesObject,
   type V1ConfigMap,
   type V1Pod,
   type V1Secret,
@@ -21,9 +21,10 @@ import type { PodNetwork } from '../pod-network.js';
 import type { ServiceNetwork } from '../service-network.js';
 import type { EnvSources } from './container-env.js';
 import type { ContainerRuntime } from './container-runtime.js';
-import { fakeNode, registerNode, startLeaseRenewal, type LeaseRenewal } from './fake-node.js';
+import { defaultPodCapacity, fakeNode, registerNode, startLeaseRenewal, type LeaseRenewal } from './fake-node.js';
 import { PodRunner } from './pod-runner.js';
 import { desiredPodStatus, statusDiffers, statusPatch } from './pod-status.js';
+import type { VolumeSourceWatch } from './volume-source-watch.js';
 import type { SourceKind } from './volumes.js';
 
 export interface KubeletOptions {
@@ -38,7 +39,14 @@ export interface KubeletOptions {
   podsDir: string;
   /** Runs the pods' containers; the process runtime when not given. */
   runtime?: ContainerRuntime;
+  /** The cluster's one watch of Secrets and ConfigMaps. */
+  volumeSources: VolumeSourceWatch;
+  /** Pods the Node takes (its capacity); default 1000, at most maxPodCapacity (its bridge's ports). */
+  podCapacity?: number;
 }
+
+/** A bridge takes 1,024 ports; one goes to the trunk, and one is kept spare. */
+export const maxPodCapacity = 1022;
 
 const asStrategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 const defaultGraceSeconds = 30;
@@ -51,8 +59,9 @@ export class FakeKubelet {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly log: (line: string) => void;
   private informer: ListWatch<V1Pod> | undefined;
-  private readonly sourceWatches: ListWatch<V1Secret | V1ConfigMap>[] = [];
+  private unsubscribe: () => void = () => undefined;
   private lease: LeaseRenewal | undefined;
+  private bridge = '';
   private stopped = false;
   // Consecutive failures per pod, for the backoff of retries.
   private readonly failures = new Map<string, number>();
@@ -63,16 +72,21 @@ export class FakeKubelet {
   }
 
   static async start(options: KubeletOptions): Promise<FakeKubelet> {
+    const capacity = options.podCapacity ?? defaultPodCapacity;
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > maxPodCapacity) {
+      throw new Error(`pod capacity ${capacity} of node ${options.nodeName}: give 1 to ${maxPodCapacity} (a node's bridge takes no more pods); use more nodes for more pods`);
+    }
     const kubelet = new FakeKubelet(options);
-    const node = await registerNode(options.kc, fakeNode(options.nodeName, options.network.gateway, options.kubernetesVersion));
+    kubelet.bridge = await options.network.addNodeBridge();
+    const node = await registerNode(options.kc, fakeNode(options.nodeName, options.network.gateway, options.kubernetesVersion, capacity));
     kubelet.lease = await startLeaseRenewal(options.kc, node, (line) => kubelet.log(line));
-    await kubelet.watchVolumeSources();
+    kubelet.unsubscribe = options.volumeSources.subscribe((kind, namespace, name) => kubelet.volumeSourceChanged(kind, namespace, name));
     await kubelet.watchPods();
     return kubelet;
   }
 
   /** ListWatch stops on errors other than expiry; this starts it again, with a capped backoff. */
-  private restartOnError<T extends KubernetesObject>(informer: ListWatch<T>, what: string): void {
+  private restartOnError(informer: ListWatch<V1Pod>, what: string): void {
     let restarts = 0;
     informer.on('connect', () => (restarts = 0));
     informer.on('error', (error: unknown) => {
@@ -83,30 +97,8 @@ export class FakeKubelet {
     });
   }
 
-  /**
-   * Secrets and ConfigMaps of every namespace: an added or changed one has the running pods of its
-   * namespace write again the volumes made from it. A deleted one changes nothing: its last content stays
-   * in those volumes, as with the kubelet.
-   */
-  private async watchVolumeSources(): Promise<void> {
-    const { kc } = this.options;
-    const secrets = new ListWatch<V1Secret>('/api/v1/secrets', new Watch(kc), () => this.core.listSecretForAllNamespaces(), false);
-    const configMaps = new ListWatch<V1ConfigMap>('/api/v1/configmaps', new Watch(kc), () => this.core.listConfigMapForAllNamespaces(), false);
-    for (const [kind, informer] of [
-      ['secret', secrets],
-      ['configmap', configMaps],
-    ] as [SourceKind, ListWatch<V1Secret | V1ConfigMap>][]) {
-      const changed = (object: V1Secret | V1ConfigMap) => this.volumeSourceChanged(kind, object);
-      informer.on('add', changed);
-      informer.on('update', changed);
-      this.restartOnError(informer, kind);
-      this.sourceWatches.push(informer);
-      await informer.start();
-    }
-  }
-
-  private volumeSourceChanged(kind: SourceKind, object: V1Secret | V1ConfigMap): void {
-    const { namespace, name = '' } = object.metadata ?? {};
+  /** A Secret or ConfigMap was added or changed: the running pods of its namespace write their volumes again. */
+  private volumeSourceChanged(kind: SourceKind, namespace: string, name: string): void {
     for (const runner of this.runners.values()) {
       if (runner.pod.metadata?.namespace === namespace) runner.sourceChanged(kind, name);
     }
@@ -168,6 +160,7 @@ export class FakeKubelet {
     if (!runner) {
       runner = new PodRunner(pod, {
         network: this.options.network,
+        bridge: this.bridge,
         services: this.options.services,
         hostIP: this.options.network.gateway,
         logDir: this.options.logDir,
@@ -271,7 +264,8 @@ export class FakeKubelet {
   async stop(): Promise<void> {
     this.stopped = true;
     this.lease?.stop();
-    await Promise.all([this.informer?.stop(), ...this.sourceWatches.map((informer) => informer.stop())]);
+    this.unsubscribe();
+    await this.informer?.stop();
     await Promise.allSettled(this.queues.values());
     await Promise.all([...this.runners.values()].map((runner) => runner.stop(5000)));
     this.runners.clear();

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { PodNetwork } from '../pod-network.js';
-import type { ServiceNetwork } from '../service-network.js';
+import { noServicesAnnotation, type ServiceNetwork } from '../service-network.js';
 import type { EnvSources } from './container-env.js';
 import { ContainerRunner, creatingStatus } from './container-runner.js';
 import type { ContainerRuntime } from './container-runtime.js';
@@ -14,6 +14,8 @@ import type { SourceKind } from './volumes.js';
 
 export interface PodRunnerContext {
   network: PodNetwork;
+  /** The node's bridge, which the pod's sandbox is plugged into. */
+  bridge: string;
   /** Service ClusterIPs and names inside the pod (kube-proxy and DNS stand-in). */
   services: ServiceNetwork;
   hostIP: string;
@@ -37,6 +39,7 @@ export function podDirectory(podsDir: string, uid: string): string {
 
 export class PodRunner {
   private netns: { netns: string; ip: string } | undefined;
+  private servicesAttached = false;
   private containers: ContainerRunner[] = [];
   private waitingStatuses: V1ContainerStatus[];
   private readonly startTime = new Date();
@@ -74,9 +77,13 @@ export class PodRunner {
       this.cannotStart(`MountVolume failed: ${materialized.error}`);
       return;
     }
-    const sandbox = await this.context.network.addPod();
+    const sandbox = await this.context.network.addPod(this.context.bridge);
     this.netns = sandbox;
-    await this.context.services.attach(sandbox.netns, { name: this.pod.metadata?.name ?? '', namespace, ip: sandbox.ip });
+    // A pod that calls no Service (a stand-in) gets no rules nor hosts file: at a thousand pods, that work adds up.
+    if (this.pod.metadata?.annotations?.[noServicesAnnotation] !== 'true') {
+      this.servicesAttached = true;
+      await this.context.services.attach(sandbox.netns, { name: this.pod.metadata?.name ?? '', namespace, ip: sandbox.ip });
+    }
     this.containers = (this.pod.spec?.containers ?? []).map(
       (spec) =>
         new ContainerRunner(spec, {
@@ -114,7 +121,8 @@ export class PodRunner {
   async stop(graceMs: number): Promise<void> {
     await Promise.all([...this.containers.map((c) => c.stop(graceMs)), this.volumes.stop()]);
     if (this.netns) {
-      await this.context.services.detach(this.netns.netns);
+      if (this.servicesAttached) await this.context.services.detach(this.netns.netns);
+      this.servicesAttached = false;
       await this.context.network.removePod(this.netns.netns);
     }
     this.netns = undefined;

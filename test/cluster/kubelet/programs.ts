@@ -204,7 +204,15 @@ const standIn = (mode: 'replay' | 'rekey'): LocalProgram => ({
     nodeScript('test/cluster/programs/attestation-stand-in.js', 'test/cluster/programs/attestation-stand-in.ts', { ...withoutImagePaths(env), R4_STAND_IN: mode }),
 });
 
-const programs = [entropyService, operator, tamperedService, hangingSelftest, echoServer, lyingService, standIn('replay'), standIn('rekey')];
+// A pod that only has to exist, as the pause container: the cheapest process there is, for the
+// harness's scale figures (a thousand Node processes would not fit in the machine's memory).
+const pause: LocalProgram = {
+  image: 'pause',
+  files: [],
+  launch: (_container, env) => ({ argv: ['sleep', 'infinity'], env, cwd: repoRoot }),
+};
+
+const programs = [entropyService, operator, tamperedService, hangingSelftest, echoServer, lyingService, standIn('replay'), standIn('rekey'), pause];
 
 export function programFor(image: string): LocalProgram | undefined {
   const name = imageName(image);

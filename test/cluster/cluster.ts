@@ -53,6 +53,10 @@ export interface LocalCluster {
   podDir(uid: string): string;
   /** Stops kube-apiserver and starts it again on the same address, as an upgrade or a crash would. */
   restartApiServer(): Promise<void>;
+  /** Stops etcd and starts it again on the same address and data, as a crash of the storage would. */
+  restartEtcd(): Promise<void>;
+  /** The network namespace of a running pod (by its uid), for faults injected into its network; undefined if none runs here. */
+  podNetns(uid: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -155,6 +159,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       runtime,
       podDir: (uid) => podDirectory(podsDir, uid),
       restartApiServer: () => (controlPlane as ControlPlane).restartApiServer(),
+      restartEtcd: () => (controlPlane as ControlPlane).restartEtcd(),
+      podNetns: (uid) => kubelets.map((k) => k.podNetns(uid)).find((netns) => netns !== undefined),
       stop,
     };
   } catch (error) {

@@ -20,6 +20,8 @@ export interface ControlPlane {
   pki: ClusterPki;
   /** Stops kube-apiserver and starts it again on the same port (clients keep their kubeconfig). */
   restartApiServer(): Promise<void>;
+  /** Stops etcd and starts it again on the same port and data: the API server loses its storage meanwhile. */
+  restartEtcd(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -184,12 +186,17 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     }
   };
   try {
-    const etcd = await startComponent(layout, {
+    const etcdSpec: ComponentSpec = {
       name: 'etcd',
       args: (port) => etcdArgs(layout, port),
       healthy: async (port) => (await httpGetStatus(`http://127.0.0.1:${port}/health`)) === 200,
       timeoutMs: 30_000,
-    }, running);
+    };
+    const etcd = await startComponent(layout, etcdSpec, running);
+    const restartEtcd = async () => {
+      await running.get('etcd')?.stop(10_000);
+      await startComponent(layout, etcdSpec, running, etcd.port);
+    };
     const apiserverSpec: ComponentSpec = {
       name: 'kube-apiserver',
       args: (port) => apiserverArgs(layout, etcd.port, port),
@@ -212,7 +219,7 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
       startComponent(layout, { name: 'kube-controller-manager', args: (port) => controllerManagerArgs(layout, port), healthy: healthz('/healthz'), timeoutMs: 60_000 }, running),
       startComponent(layout, { name: 'kube-scheduler', args: (port) => schedulerArgs(layout, port), healthy: healthz('/healthz'), timeoutMs: 60_000 }, running),
     ]);
-    return { dir, server, kubeconfigPath: layout.kubeconfig, pki: layout.pki, restartApiServer, stop };
+    return { dir, server, kubeconfigPath: layout.kubeconfig, pki: layout.pki, restartApiServer, restartEtcd, stop };
   } catch (error) {
     await stop();
     throw error;

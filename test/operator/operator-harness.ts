@@ -181,14 +181,24 @@ export interface OperatorProcess {
   kill(): Promise<void>;
 }
 
-export async function startOperator(cluster: LocalCluster, kubeconfigPath: string, identity: string, env: Record<string, string> = {}): Promise<OperatorProcess> {
+/**
+ * `wrap` turns the operator's command into the one to run (for instance joining a memory cgroup first, see
+ * test/support/memory-cgroup.ts); it must exec the operator, so the pid is the operator's.
+ */
+export async function startOperator(
+  cluster: LocalCluster,
+  kubeconfigPath: string,
+  identity: string,
+  env: Record<string, string> = {},
+  wrap: (argv: string[]) => string[] = (argv) => argv,
+): Promise<OperatorProcess> {
   const port = await freeLoopbackPort();
   const dashboardPort = await freeLoopbackPort();
   const entropy = entropyImage(cluster);
   const logFile = join(cluster.dir, 'logs', `operator-${identity}.log`);
   const process_ = startLocalProcess({
     name: `operator ${identity}`,
-    argv: [process.execPath, join(repoRoot, 'dist/operator/main.js')],
+    argv: wrap([process.execPath, join(repoRoot, 'dist/operator/main.js')]),
     logFile,
     cwd: repoRoot,
     env: {

@@ -260,6 +260,11 @@ export class FakeKubelet {
     };
   }
 
+  /** The network namespace of a pod running on this node (by its uid), once it has one. */
+  podNetns(uid: string): string | undefined {
+    return this.runners.get(uid)?.netnsName;
+  }
+
   /** Stops watching and renewing, and every pod's processes and namespace; API objects are left as they are. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -55,6 +55,11 @@ export class PodRunner {
     this.waitingStatuses = (pod.spec?.containers ?? []).map(creatingStatus);
   }
 
+  /** The pod's network namespace (its sandbox), once made. */
+  get netnsName(): string | undefined {
+    return this.netns?.netns;
+  }
+
   /** The pod as its processes see it: with the addresses a kubelet would already know. */
   private podWithAddresses(): V1Pod {
     return { ...this.pod, status: { ...this.pod.status, podIP: this.netns?.ip, hostIP: this.context.hostIP } };

@@ -212,7 +212,29 @@ const pause: LocalProgram = {
   launch: (_container, env) => ({ argv: ['sleep', 'infinity'], env, cwd: repoRoot }),
 };
 
-const programs = [entropyService, operator, tamperedService, hangingSelftest, echoServer, lyingService, standIn('replay'), standIn('rekey'), pause];
+const hostile = (image: string, mode: 'slowloris' | 'huge' | 'malformed'): LocalProgram => ({
+  image,
+  files: ['dist/test/cluster/programs/hostile-attestation.js', 'dist/contracts'],
+  launch: (_container, env) =>
+    nodeScript('test/cluster/programs/hostile-attestation.js', 'test/cluster/programs/hostile-attestation.ts', { ...withoutImagePaths(env), R4_HOSTILE: mode }),
+});
+/** Images of pods whose attestation answer is built to hurt the prober (test/chaos/pod-faults.test.ts). */
+export const HOSTILE_IMAGES = { slowloris: 'r4-slowloris', huge: 'r4-huge-answer', malformed: 'r4-malformed' } as const;
+
+const programs = [
+  entropyService,
+  operator,
+  tamperedService,
+  hangingSelftest,
+  echoServer,
+  lyingService,
+  standIn('replay'),
+  standIn('rekey'),
+  hostile(HOSTILE_IMAGES.slowloris, 'slowloris'),
+  hostile(HOSTILE_IMAGES.huge, 'huge'),
+  hostile(HOSTILE_IMAGES.malformed, 'malformed'),
+  pause,
+];
 
 export function programFor(image: string): LocalProgram | undefined {
   const name = imageName(image);

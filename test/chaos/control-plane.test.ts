@@ -1,0 +1,128 @@
+// Chaos on the control plane, with two operators (a leader and a standby) and real entropy pods: etcd and
+// the API server restart under running attestation rounds, the leader is killed with SIGKILL in the middle
+// of a rollout, an appliance is deleted while its pods are being attested, and a burst of appliances is
+// created at once. Throughout, the invariant checker (invariants.ts) samples I1 and I2 on every watch
+// event; after each fault the operators converge (I3) and their memory returns to its level (I4).
+// R4_CHAOS_BURST sets the burst (10 here; `npm run bench:chaos` runs 100).
+import { useLocalCluster } from '../cluster/jest-cluster.js';
+import { waitFor } from '../support/wait-for.js';
+import { attested, FAST, INTERVAL_S, timed, useChaosSetup } from './chaos-operators.js';
+
+const local = useLocalCluster();
+const chaos = useChaosSetup(local, ['op-a', 'op-b']);
+const BURST = Number(process.env.R4_CHAOS_BURST ?? '10');
+
+afterAll(() => chaos().checker.assertNone());
+
+local.test('etcd, then the API server, restart under running rounds: no pod is cordoned, the watches resume, memory stays level', async ({ namespace, cluster }) => {
+  const { api, checker } = chaos();
+  await api.applyExample('examples/appliance.yaml', namespace, FAST);
+  await timed('2 pods attested', () => api.waitForStatus(namespace, 'demo', '2 attested pods', attested(2), 120_000));
+  const leader = await chaos().leader();
+  const steady = checker.steadyRss(leader.process.pid);
+
+  checker.beginFault('etcd restart');
+  await timed('etcd restart', () => cluster.restartEtcd());
+  // Only working watches see this change and the pod it brings.
+  await api.patchSpec(namespace, 'demo', { replicas: 3 });
+  await timed('converged after the etcd restart', () => checker.converged(namespace, 'the etcd restart'));
+
+  checker.beginFault('API server restart');
+  await timed('API server restart', () => cluster.restartApiServer());
+  await api.patchSpec(namespace, 'demo', { replicas: 2 });
+  await timed('converged after the API server restart', () => checker.converged(namespace, 'the API server restart'));
+  await checker.rssReturns(leader.process.pid, steady, 'the control plane restarts');
+  expect(chaos().oomKills()).toBe(0);
+  checker.assertNone();
+}, 300_000);
+
+local.test('the leading operator killed with SIGKILL in the middle of a rollout: the standby finishes it, no duplicates', async ({ namespace, clients }) => {
+  const { api, checker } = chaos();
+  await api.applyExample('examples/appliance.yaml', namespace, FAST);
+  await api.waitForStatus(namespace, 'demo', '2 attested pods', attested(2), 120_000);
+  const before = new Set((await api.pods(namespace, 'demo')).map((p) => p.metadata?.uid));
+  const leader = await chaos().leader();
+
+  await api.patchSpec(namespace, 'demo', { limits: { maxBytesPerRequest: 4096 } });
+  await waitFor(async () => {
+    const pods = await api.pods(namespace, 'demo');
+    return { ok: pods.some((p) => !before.has(p.metadata?.uid)), state: pods.map((p) => p.metadata?.name) };
+  }, 60_000, 'the first pod of the rollout');
+  checker.beginFault('leader SIGKILL');
+  await leader.kill();
+  chaos().forget(leader);
+  await timed('rollout finished by the standby', () => checker.converged(namespace, 'the leader kill', 150_000));
+  const pods = await api.pods(namespace, 'demo');
+  expect(pods.filter((p) => before.has(p.metadata?.uid))).toEqual([]);
+  expect(pods.every((p) => p.spec?.containers[0]?.env?.some((e) => e.name === 'MAX_BYTES_PER_REQUEST' && e.value === '4096'))).toBe(true);
+  const replicaSets = (await clients.apps.listNamespacedReplicaSet({ namespace })).items;
+  expect(replicaSets.filter((rs) => (rs.spec?.replicas ?? 0) > 0)).toHaveLength(1);
+  // A standby again for the tests after this one.
+  await chaos().startOperator('op-c');
+  expect(chaos().oomKills()).toBe(0);
+  checker.assertNone();
+}, 300_000);
+
+local.test('an appliance deleted while its pods are being attested: its children are collected and nothing retries', async ({ namespace, clients }) => {
+  const { api, checker } = chaos();
+  await api.applyExample('examples/appliance.yaml', namespace, FAST);
+  await waitFor(async () => {
+    const events = (await clients.core.listNamespacedEvent({ namespace })).items.filter((e) => e.reason === 'PodAttested');
+    return { ok: events.length > 0, state: events.length };
+  }, 120_000, 'the first PodAttested Event');
+  checker.beginFault('deletion during attestation');
+  await api.delete(namespace, 'demo');
+  const deletedAt = Date.now();
+  await timed('children collected', () =>
+    waitFor(async () => {
+      const [deployments, services, pods, slices, configMaps] = await Promise.all([
+        clients.apps.listNamespacedDeployment({ namespace }),
+        clients.core.listNamespacedService({ namespace }),
+        clients.core.listNamespacedPod({ namespace }),
+        clients.discovery.listNamespacedEndpointSlice({ namespace }),
+        clients.core.listNamespacedConfigMap({ namespace }),
+      ]);
+      const left = [...deployments.items, ...services.items, ...pods.items, ...slices.items, ...configMaps.items.filter((c) => c.metadata?.name !== 'kube-root-ca.crt')].map((o) => `${o.kind ?? ''} ${o.metadata?.name}`);
+      return { ok: left.length === 0, state: left };
+    }, 90_000, 'the children and pods of the deleted appliance to be garbage-collected'),
+  );
+  // One interval after the pods are gone, the operator has nothing more to say about the appliance.
+  await new Promise((r) => setTimeout(r, INTERVAL_S * 1000 * 2));
+  const quietSince = Date.now() - INTERVAL_S * 1000;
+  const late = (await clients.core.listNamespacedEvent({ namespace })).items.filter((e) => {
+    const at = new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? 0).getTime();
+    return at > quietSince && e.source?.component !== 'kubelet' && e.reportingComponent !== 'kubelet';
+  });
+  expect(late.map((e) => `${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name}: ${e.message}`)).toEqual([]);
+  for (const o of chaos().operators) {
+    const retries = o
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('reconcile failed') && line.includes(`${namespace}/demo`))
+      .filter((line) => Date.parse((/"time":"([^"]+)"/.exec(line)?.[1] ?? '')) > deletedAt + INTERVAL_S * 1000);
+    expect(retries).toEqual([]);
+  }
+  expect(chaos().oomKills()).toBe(0);
+  checker.assertNone();
+}, 240_000);
+
+local.test(`a burst of ${BURST} appliances created at once: each Available, one child of each kind, memory back to its level`, async ({ namespace, clients }) => {
+  const { api, checker } = chaos();
+  const leader = await chaos().leader();
+  const steady = checker.steadyRss(leader.process.pid);
+  await api.applyExample('examples/appliance.yaml', namespace, { ...FAST, replicas: 1 });
+  checker.beginFault(`burst of ${BURST}`);
+  const created = Date.now();
+  await Promise.all(Array.from({ length: BURST - 1 }, (_, i) => api.create(namespace, `burst-${i}`, { apiKeySecretRef: { name: 'demo-api-keys' }, replicas: 1, ...FAST })));
+  await timed(`${BURST} appliances converged`, () => checker.converged(namespace, `a burst of ${BURST} appliances`, 240_000));
+  process.stderr.write(`chaos: ${BURST} appliances created to all attested and converged: ${((Date.now() - created) / 1000).toFixed(1)} s\n`);
+  // Memory is compared with the same fleet as before: the burst's appliances gone again.
+  await Promise.all(Array.from({ length: BURST - 1 }, (_, i) => api.delete(namespace, `burst-${i}`)));
+  await waitFor(async () => {
+    const left = (await clients.core.listNamespacedPod({ namespace })).items.length;
+    return { ok: left === 1, state: left };
+  }, 120_000, 'the burst\'s pods to be gone');
+  await checker.rssReturns(leader.process.pid, steady, `a burst of ${BURST} appliances`, 90_000);
+  expect(chaos().oomKills()).toBe(0);
+  checker.assertNone();
+}, 400_000);

@@ -61,7 +61,7 @@ function nodeScript(relativeJs: string, sourceTs: string | undefined, env: Recor
 
 // Paths inside the appliance image (/app/...) do not exist on this machine. The service's defaults point
 // at the local build (native/build/re4_dump and its manifest), so such variables are left out.
-const withoutImagePaths = (env: Record<string, string>) =>
+export const withoutImagePaths = (env: Record<string, string>) =>
   Object.fromEntries(Object.entries(env).filter(([, value]) => !value.startsWith('/app/')));
 
 /** The core the local service runs: the release build of this checkout. */
@@ -204,7 +204,17 @@ const standIn = (mode: 'replay' | 'rekey'): LocalProgram => ({
     nodeScript('test/cluster/programs/attestation-stand-in.js', 'test/cluster/programs/attestation-stand-in.ts', { ...withoutImagePaths(env), R4_STAND_IN: mode }),
 });
 
-const programs = [entropyService, operator, tamperedService, hangingSelftest, echoServer, lyingService, standIn('replay'), standIn('rekey')];
+/**
+ * STAND-IN pods (image r4-stand-in): no process of their own; the cluster's stand-in hub serves them
+ * (test/cluster/stand-in/, ClusterOptions.standIns). Its files are its digest, as for any program here.
+ */
+export const standInProgram: LocalProgram = {
+  image: 'r4-stand-in',
+  files: ['dist/test/cluster/stand-in', ...SERVICE_FILES],
+  launch: () => ({ error: 'r4-stand-in pods are served by the stand-in hub: start the cluster with standIns: true (test/cluster/cluster.ts)' }),
+};
+
+const programs = [entropyService, operator, tamperedService, hangingSelftest, echoServer, lyingService, standIn('replay'), standIn('rekey'), standInProgram];
 
 export function programFor(image: string): LocalProgram | undefined {
   const name = imageName(image);

@@ -1,11 +1,12 @@
 // Stand-in pods (image r4-stand-in, served by the cluster's stand-in hub) are attested by the real
 // operator as real pods are, over TLS with their appliance's certificate, and each way the hub tampers
 // with one is cordoned with the reason a real pod's fault gets; healed, it is attested again.
-import { useLocalCluster, type ClusterHandle } from './jest-cluster.js';
-import { programDigest, standInProgram } from './kubelet/programs.js';
-import type { Tamper } from './stand-in/protocol.js';
-import { ApplianceApi, condition } from '../operator/appliance-api.js';
-import { installCrd, installOperatorAccess, startOperator, type OperatorProcess } from '../operator/operator-harness.js';
+// (Here, not in test/cluster: it needs the operator's harness, which itself builds on test/cluster.)
+import { useLocalCluster, type ClusterHandle } from '../cluster/jest-cluster.js';
+import { programDigest, standInProgram } from '../cluster/kubelet/programs.js';
+import type { Tamper } from '../cluster/stand-in/protocol.js';
+import { ApplianceApi, condition } from './appliance-api.js';
+import { installCrd, installOperatorAccess, startOperator, type OperatorProcess } from './operator-harness.js';
 
 const local: ClusterHandle = useLocalCluster({ standIns: true });
 let operator: OperatorProcess;

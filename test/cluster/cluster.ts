@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pinnedVersions, binaryDir, type PinnedVersions } from './binaries.js';
-import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { auditLogPath, startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 import { processRuntime, type ContainerRuntime, type RuntimeKind } from './kubelet/container-runtime.js';
 import { FakeKubelet } from './kubelet/kubelet.js';
 import { VolumeSourceWatch } from './kubelet/volume-source-watch.js';
@@ -16,6 +16,7 @@ import { logTo } from '../support/log-tail.js';
 import { PodmanRuntime } from './kubelet/podman-runtime.js';
 import { PodNetwork } from './pod-network.js';
 import { ServiceNetwork } from './service-network.js';
+import { StandInHub, withStandIns } from './stand-in/hub-client.js';
 import { armTeardownGuard } from './teardown-guard.js';
 
 export interface ClusterOptions {
@@ -35,6 +36,15 @@ export interface ClusterOptions {
    * $R4_NETWORK_POLICIES is 1, since it programs the machine's firewall (one such cluster at a time).
    */
   networkPolicies?: boolean;
+  /**
+   * Serve pods of image r4-stand-in from one stand-in hub process (stand-in/hub.ts): pods that answer the
+   * attestation protocol as real ones do, at a cost a thousand of them fit in. Process runtime only.
+   */
+  standIns?: boolean;
+  /** The API server's audit log for these users (control-plane.ts); its path is LocalCluster.auditLog. */
+  auditLog?: ControlPlaneOptions['auditLog'];
+  /** Raised client rate limits for kube-controller-manager and kube-scheduler (control-plane.ts). */
+  clientQps?: ControlPlaneOptions['clientQps'];
 }
 
 export interface LocalCluster {
@@ -49,6 +59,10 @@ export interface LocalCluster {
   nodes: string[];
   /** What runs the pods' containers: kind 'process', or 'podman' (a PodmanRuntime). */
   runtime: ContainerRuntime;
+  /** The stand-in hub, when the cluster was started with standIns: tamper with and heal stand-in pods. */
+  standIns?: StandInHub;
+  /** The audit log's path (JSON lines), when the cluster was started with auditLog. */
+  auditLog?: string;
   /** The directory of a running pod (by its uid) on this machine: its volumes are in volumes/<name>. */
   podDir(uid: string): string;
   /** Stops kube-apiserver and starts it again on the same address, as an upgrade or a crash would. */
@@ -131,7 +145,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     })());
   active.add(stop);
   try {
-    controlPlane = await startControlPlane(dir);
+    controlPlane = await startControlPlane(dir, { auditLog: options.auditLog, clientQps: options.clientQps });
     const kc = new KubeConfig();
     kc.loadFromFile(controlPlane.kubeconfigPath);
     const logDir = join(dir, 'logs');
@@ -139,6 +153,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     services = await ServiceNetwork.start(kc, network.gateway, new URL(kc.getCurrentCluster()?.server ?? ''), logTo(join(logDir, 'service-network.log')));
     runtime = kind === 'podman' ? await PodmanRuntime.create({ clusterDir: dir, log: logTo(join(logDir, 'container-runtime.log')) }) : processRuntime;
     volumeSources = await VolumeSourceWatch.start(kc, logTo(join(logDir, 'volume-sources.log')));
+    let standIns: StandInHub | undefined;
+    if (options.standIns) {
+      if (kind !== 'process') throw new Error('stand-in pods (standIns: true) need the process runtime');
+      standIns = await StandInHub.start(join(logDir, 'stand-in-hub.log'));
+      runtime = withStandIns(runtime, standIns);
+    }
     for (const nodeName of nodes) {
       kubelets.push(
         await FakeKubelet.start({ kc, nodeName, kubernetesVersion: versions.kubernetes, network, services, logDir, podsDir, runtime, volumeSources, podCapacity: options.podCapacity }),
@@ -157,6 +177,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       network,
       nodes,
       runtime,
+      ...(standIns && { standIns }),
+      ...(options.auditLog && { auditLog: auditLogPath(dir) }),
       podDir: (uid) => podDirectory(podsDir, uid),
       restartApiServer: () => (controlPlane as ControlPlane).restartApiServer(),
       restartEtcd: () => (controlPlane as ControlPlane).restartEtcd(),

@@ -25,6 +25,23 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
+export interface ControlPlaneOptions {
+  /**
+   * The API server's audit log for these users only (level Metadata, no RequestReceived stage), as JSON
+   * lines in <dir>/logs/audit.log: the only place a request's client is named (its metrics carry no
+   * client label). Default: no audit log.
+   */
+  auditLog?: { users: string[] };
+  /**
+   * The client rate limits of kube-controller-manager (--kube-api-qps/--kube-api-burst; default 20/30) and
+   * kube-scheduler (clientConnection; default 50/100): raised, so a thousand pods are not created at 20 a second.
+   */
+  clientQps?: { qps: number; burst: number };
+}
+
+/** Where the audit log goes when there is one. */
+export const auditLogPath = (dir: string) => join(dir, 'logs', 'audit.log');
+
 /** The Service range; 10.0.0.1 (the `kubernetes` Service) is in the serving certificate. */
 export const serviceClusterIpRange = '10.0.0.0/24';
 /** The first address of that range: the `kubernetes` Service's ClusterIP, named in the API server's certificate. */
@@ -32,6 +49,7 @@ export const kubernetesServiceAddress = '10.0.0.1';
 
 interface Layout {
   dir: string;
+  options: ControlPlaneOptions;
   logs: string;
   etcdData: string;
   kubeconfig: string;
@@ -72,7 +90,20 @@ function apiserverArgs(layout: Layout, etcdPort: number, port: number): string[]
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     '--allow-privileged=true',
     '--profiling=false',
+    ...(layout.options.auditLog
+      ? [`--audit-policy-file=${join(layout.dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLogPath(layout.dir)}`, '--audit-log-format=json']
+      : []),
   ];
+}
+
+/** Metadata (who, verb, resource, status; no bodies) for the given users, nothing for anyone else. */
+function auditPolicy(users: string[]): string {
+  return JSON.stringify({
+    apiVersion: 'audit.k8s.io/v1',
+    kind: 'Policy',
+    omitStages: ['RequestReceived'],
+    rules: [{ level: 'Metadata', users }, { level: 'None' }],
+  });
 }
 
 /**
@@ -105,11 +136,28 @@ function controllerManagerArgs(layout: Layout, port: number): string[] {
     `--root-ca-file=${layout.pki.caCert}`,
     `--service-account-private-key-file=${layout.pki.serviceAccountKey}`,
     '--use-service-account-credentials=false',
+    ...(layout.options.clientQps ? [`--kube-api-qps=${layout.options.clientQps.qps}`, `--kube-api-burst=${layout.options.clientQps.burst}`] : []),
   ];
 }
 
+/** The scheduler's rate limits are set in its configuration file only, where its kubeconfig then goes too. */
+function schedulerConfigPath(layout: Layout): string {
+  return join(layout.dir, 'kube-scheduler.json');
+}
+
+function schedulerConfig(layout: Layout, qps: { qps: number; burst: number }): string {
+  return JSON.stringify({
+    apiVersion: 'kubescheduler.config.k8s.io/v1',
+    kind: 'KubeSchedulerConfiguration',
+    clientConnection: { kubeconfig: layout.kubeconfig, qps: qps.qps, burst: qps.burst },
+    leaderElection: { leaderElect: false },
+  });
+}
+
 function schedulerArgs(layout: Layout, port: number): string[] {
-  return controllerServingArgs(layout, port);
+  if (!layout.options.clientQps) return controllerServingArgs(layout, port);
+  const flags = controllerServingArgs(layout, port).filter((flag) => !flag.startsWith('--kubeconfig=') && !flag.startsWith('--leader-elect='));
+  return [...flags, `--config=${schedulerConfigPath(layout)}`];
 }
 
 function httpGetStatus(url: string): Promise<number | undefined> {
@@ -167,15 +215,18 @@ async function startComponent(
   }
 }
 
-export async function startControlPlane(dir: string): Promise<ControlPlane> {
+export async function startControlPlane(dir: string, options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const layout: Layout = {
     dir,
+    options,
     logs: join(dir, 'logs'),
     etcdData: join(dir, 'etcd'),
     kubeconfig: join(dir, 'kubeconfig'),
     pki: await createPki(join(dir, 'pki')),
   };
   await mkdir(layout.logs, { recursive: true });
+  if (options.auditLog) await writeFile(join(dir, 'audit-policy.yaml'), auditPolicy(options.auditLog.users), { mode: 0o600 });
+  if (options.clientQps) await writeFile(schedulerConfigPath(layout), schedulerConfig(layout, options.clientQps), { mode: 0o600 });
   const tls: ClientTls = { caCert: layout.pki.caCert, clientCert: layout.pki.adminCert, clientKey: layout.pki.adminKey };
   const healthz = (path: string) => async (port: number) => (await httpsGet(`https://127.0.0.1:${port}${path}`, tls))?.status === 200;
   const running = new Map<string, LocalProcess>();

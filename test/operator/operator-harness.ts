@@ -167,7 +167,7 @@ export async function installOperatorAccess(cluster: LocalCluster, clients: Clie
 }
 
 /** The fixture images the scenarios run (see test/cluster/README.md), besides the entropy image. */
-const FIXTURE_REPOSITORIES = ['r4-tampered-core', 'r4-selftest-hang', 'r4-liar', 'r4-replay', 'r4-rekey'];
+const FIXTURE_REPOSITORIES = ['r4-tampered-core', 'r4-selftest-hang', 'r4-liar', 'r4-replay', 'r4-rekey', 'r4-stand-in'];
 
 export interface OperatorProcess {
   identity: string;

@@ -61,7 +61,7 @@ function nodeScript(relativeJs: string, sourceTs: string | undefined, env: Recor
 
 // Paths inside the appliance image (/app/...) do not exist on this machine. The service's defaults point
 // at the local build (native/build/re4_dump and its manifest), so such variables are left out.
-const withoutImagePaths = (env: Record<string, string>) =>
+export const withoutImagePaths = (env: Record<string, string>) =>
   Object.fromEntries(Object.entries(env).filter(([, value]) => !value.startsWith('/app/')));
 
 /** The core the local service runs: the release build of this checkout. */
@@ -221,6 +221,16 @@ const hostile = (image: string, mode: 'slowloris' | 'huge' | 'malformed'): Local
 /** Images of pods whose attestation answer is built to hurt the prober (test/chaos/pod-faults.test.ts). */
 export const HOSTILE_IMAGES = { slowloris: 'r4-slowloris', huge: 'r4-huge-answer', malformed: 'r4-malformed' } as const;
 
+/**
+ * STAND-IN pods (image r4-stand-in): no process of their own; the cluster's stand-in hub serves them
+ * (test/cluster/stand-in/, ClusterOptions.standIns). Its files are its digest, as for any program here.
+ */
+export const standInProgram: LocalProgram = {
+  image: 'r4-stand-in',
+  files: ['dist/test/cluster/stand-in', ...SERVICE_FILES],
+  launch: () => ({ error: 'r4-stand-in pods are served by the stand-in hub: start the cluster with standIns: true (test/cluster/cluster.ts)' }),
+};
+
 const programs = [
   entropyService,
   operator,
@@ -234,6 +244,7 @@ const programs = [
   hostile(HOSTILE_IMAGES.huge, 'huge'),
   hostile(HOSTILE_IMAGES.malformed, 'malformed'),
   pause,
+  standInProgram,
 ];
 
 export function programFor(image: string): LocalProgram | undefined {

@@ -88,7 +88,7 @@ export class InvariantChecker {
   private readonly badSince = new Map<string, number>();
   private readonly reported = new Set<string>();
   private readonly targets = new Set<string>();
-  private readonly informers: ResilientInformer<KubernetesObject>[] = [];
+  private readonly informers: Pick<ResilientInformer<KubernetesObject>, 'start' | 'stop'>[] = [];
   private readonly slices: ResilientInformer<V1EndpointSlice>;
   private readonly appliances: ResilientInformer<KubernetesObject>;
   private timer: NodeJS.Timeout | undefined;
@@ -126,7 +126,7 @@ export class InvariantChecker {
       () => this.sample(),
       quiet,
     );
-    this.informers.push(pods as ResilientInformer<KubernetesObject>, this.slices as ResilientInformer<KubernetesObject>, this.appliances);
+    this.informers.push(pods, this.slices, this.appliances);
   }
 
   static async start(options: InvariantOptions): Promise<InvariantChecker> {

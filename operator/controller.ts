@@ -142,6 +142,7 @@ export class Controller {
         pods: (namespace, applianceName) => this.podsOf(key(namespace, applianceName)),
       },
       objects: KubernetesObjectApi.makeApiClient(kubeConfig),
+      cachedChild: (kind, namespace, name) => this.children.get(kind)?.get(name, namespace),
       core,
       custom,
       attestor: this.attestor,

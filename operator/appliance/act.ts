@@ -44,6 +44,8 @@ export interface ActDeps {
   log: Logger;
   /** Makes VRF keys with the operator's core. */
   vrfKeyMaker: VrfKeyMaker;
+  /** A child as the informer caches hold it (the operator's labelled objects of watched kinds); undefined: not there. */
+  cachedChild(kind: string, namespace: string, name: string): KubernetesObject | undefined;
 }
 
 export interface ActResult {
@@ -60,7 +62,7 @@ export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; 
   const { namespace, name } = target.spec;
   const conflicts: ChildConflict[] = [];
   const applyOwned = async (child: OwnedObject): Promise<boolean> => {
-    const conflict = await applyIfOwned(deps.objects, child, target.appliance.metadata.uid);
+    const conflict = await applyIfOwned(deps, child, target.appliance.metadata.uid);
     if (conflict) conflicts.push(conflict);
     return conflict === undefined;
   };
@@ -130,20 +132,25 @@ export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; 
 /**
  * Applies a child (server-side, forced: the operator's rendering wins over edits) only when the object of
  * its name is absent or already this appliance's. Another's object is left alone and reported: forcing
- * would take it over, and the owner reference would have it deleted with the appliance.
+ * would take it over, and the owner reference would have it deleted with the appliance. Whose it is comes
+ * from the informer cache when the object is there (no GET at steady state); an object the cache does not
+ * hold (not labelled as the operator's, or of a kind not watched: the TLS Secret) is read.
  */
-async function applyIfOwned(objects: KubernetesObjectApi, child: OwnedObject, applianceUid: string | undefined): Promise<ChildConflict | undefined> {
+async function applyIfOwned(deps: ActDeps, child: OwnedObject, applianceUid: string | undefined): Promise<ChildConflict | undefined> {
   const { apiVersion, kind, metadata } = child;
-  let live: KubernetesObject | undefined;
-  try {
-    live = await objects.read({ apiVersion, kind, metadata: { name: metadata.name, namespace: metadata.namespace as string } });
-  } catch (error) {
-    if ((error as { code?: number }).code !== 404) throw error;
+  const namespace = metadata.namespace as string;
+  let live = deps.cachedChild(kind, namespace, metadata.name);
+  if (!live) {
+    try {
+      live = await deps.objects.read({ apiVersion, kind, metadata: { name: metadata.name, namespace } });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 404) throw error;
+    }
   }
   if (ownership(live, applianceUid) === 'foreign') return { kind, name: metadata.name };
   // The client serializes by its model, whose names differ from the API's in places (a NetworkPolicy's
   // `from` is `_from`): read the plain object into the model first, or such a field is silently dropped.
   const body = loadYaml<KubernetesObject>(JSON.stringify(child));
-  await objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  await deps.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   return undefined;
 }

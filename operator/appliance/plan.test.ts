@@ -7,7 +7,7 @@ import { attest, PENDING } from '../attestation/verdict.js';
 import { evictionGraceMs } from '../cordon/eviction.js';
 import { desiredChildren, endpointSlice, networkPolicy } from './children.js';
 import { canonical } from './canonical.js';
-import { EVICTION_SPACING_MS, plan, REAPPLY_AFTER_MS, RECHECK_REFUSED_MS, RESYNC_MS, type Observed } from './plan.js';
+import { EVICTION_SPACING_MS, plan, REAPPLY_AFTER_MS, reapplyPeriodMs, RECHECK_REFUSED_MS, RESYNC_MS, type Observed } from './plan.js';
 
 const sha = 'e'.repeat(64);
 const digest = `sha256:${'d'.repeat(64)}`;
@@ -58,13 +58,21 @@ describe('plan: children', () => {
   test.each([
     ['never applied by this operator (a fresh start)', undefined, all, RESYNC_MS],
     ['applied a moment ago and unchanged', 1_000, [], RESYNC_MS],
-    ['applied just under the re-apply period ago', REAPPLY_AFTER_MS - 20_000, [], 20_000],
-    ['applied longer ago than the re-apply period (drift is undone)', REAPPLY_AFTER_MS + 1, all, RESYNC_MS],
+    ['applied just under the re-apply period ago', reapplyPeriodMs('u1') - 20_000, [], 20_000],
+    ['applied longer ago than the re-apply period (drift is undone)', reapplyPeriodMs('u1') + 1, all, RESYNC_MS],
   ])('%s', (_case, appliedAgo, kinds, requeueAfter) => {
     const o = observed(appliance(), []);
     const p = plan({ ...o, lastAppliedAt: appliedAgo === undefined ? undefined : now - appliedAgo }, new Map(), now);
     expect(p.apply.map((c) => c.kind)).toEqual(kinds);
     expect(p.requeueAfter).toBe(requeueAfter);
+  });
+
+  test('each appliance re-applies within 20 % of the period, at its own phase', () => {
+    const periods = Array.from({ length: 100 }, (_, i) => reapplyPeriodMs(`uid-${i}`));
+    expect(Math.min(...periods)).toBeGreaterThanOrEqual(REAPPLY_AFTER_MS * 0.8);
+    expect(Math.max(...periods)).toBeLessThanOrEqual(REAPPLY_AFTER_MS * 1.2);
+    expect(new Set(periods.map((p) => Math.floor(p / 10_000))).size).toBeGreaterThan(10);
+    expect(reapplyPeriodMs('uid-1')).toBe(reapplyPeriodMs('uid-1'));
   });
 
   test('a child edited by someone else is applied again, alone', () => {

@@ -3,6 +3,7 @@
 // children to apply (the EndpointSlice of attested pods and the CA bundle among them), a certificate to
 // issue, pod gates and labels to patch, a pod to evict, the status to write — and when to look again.
 // act.ts does it.
+import { createHash } from 'node:crypto';
 import type { V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import type { EntropyAppliance, EntropyApplianceStatus } from '../../api/v1alpha1/types.js';
 import type { ResolvedSpec } from '../../api/v1alpha1/resolve.js';
@@ -19,6 +20,15 @@ import { nextStatus, rollingOut, type ObservedDeployment, type ObservedPod } fro
 
 /** Even unchanged children are re-applied this often, which undoes drift made by others. */
 export const REAPPLY_AFTER_MS = 5 * 60_000;
+
+/**
+ * An appliance's own re-apply period: REAPPLY_AFTER_MS ± 20 %, fixed by a hash of its uid, so the
+ * appliances a new leader applied all at once do not all re-apply in the same minute ever after.
+ */
+export function reapplyPeriodMs(applianceUid: string | undefined): number {
+  const fraction = createHash('sha256').update(applianceUid ?? '').digest().readUInt32BE(0) / 2 ** 32;
+  return Math.round(REAPPLY_AFTER_MS * (0.8 + 0.4 * fraction));
+}
 /** A safety net under the watches: every appliance is reconciled at least this often. */
 export const RESYNC_MS = 60_000;
 /** Overdue pods are evicted one at a time, this far apart (and a refused eviction is retried after it). */
@@ -117,12 +127,13 @@ export function plan(observed: Observed, attestations: ReadonlyMap<string, PodRe
     ...desiredChildren(appliance, spec, { vrfKeys: vrf.mount }).filter((child) => observed.refusals.length === 0 || child.kind !== 'Deployment'),
     endpointSlice(appliance, spec, attested),
   ];
-  const reapplyDue = observed.lastAppliedAt === undefined ? 0 : observed.lastAppliedAt + REAPPLY_AFTER_MS - now;
+  const reapplyAfter = reapplyPeriodMs(appliance.metadata.uid);
+  const reapplyDue = observed.lastAppliedAt === undefined ? 0 : observed.lastAppliedAt + reapplyAfter - now;
   const apply =
     reapplyDue <= 0
       ? desired
       : desired.filter((child) => observed.liveChildHash(child.kind, child.metadata.name) !== child.metadata.annotations[RENDERED_HASH_ANNOTATION]);
-  delays.push(apply.length > 0 ? REAPPLY_AFTER_MS : reapplyDue);
+  delays.push(apply.length > 0 ? reapplyAfter : reapplyDue);
   if (observed.refusals.length > 0 || observed.conflicts.length > 0) delays.push(RECHECK_REFUSED_MS);
 
   const podPatches: PodPatch[] = [];

@@ -181,7 +181,7 @@ export class Attestor {
     if (!probeable(pod) || !containerId || !trust || this.inFlight.has(uid)) return false;
     this.inFlight.add(uid);
     try {
-      const outcome = await this.deps.limit.run(() => this.probe(pod, applianceKey, containerId, target, trust));
+      const outcome = await this.deps.limit.run(() => this.probe(pod, applianceKey, containerId, target, trust), applianceKey);
       return this.judge(pod, applianceKey, target, containerId, outcome);
     } finally {
       this.inFlight.delete(uid);

@@ -168,4 +168,19 @@ describe('ConcurrencyLimit', () => {
     expect(out).toEqual([2, 4, 6, 8, 10, 12, 14]);
     expect(peak).toBe(3);
   });
+
+  test('a freed slot goes to the appliances in turn: one probe of a small appliance does not wait behind a big one', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const order: string[] = [];
+    const task = (name: string) => async () => {
+      order.push(name);
+      await new Promise((r) => setTimeout(r, 2));
+    };
+    await Promise.all([
+      ...['big-1', 'big-2', 'big-3', 'big-4'].map((name) => limit.run(task(name), 'team/big')),
+      limit.run(task('small-1'), 'team/small'),
+      limit.run(task('small-2'), 'team/small'),
+    ]);
+    expect(order).toEqual(['big-1', 'big-2', 'small-1', 'big-3', 'small-2', 'big-4']);
+  });
 });

@@ -68,21 +68,42 @@ export function probeAttestation(target: ProbeTarget, request: AttestationReques
   });
 }
 
-/** At most `limit` tasks in flight across every appliance, so 1,000 pods do not take 1,000 timeouts in a row. */
+/**
+ * At most `limit` tasks in flight across every appliance, so 1,000 pods do not take 1,000 timeouts in a row;
+ * a freed slot goes to the appliances in turn (round-robin by key), so one appliance of a hundred pods, or
+ * one whose pods all time out, does not make the others wait behind all of its probes.
+ */
 export class ConcurrencyLimit {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** Waiting tasks by key, keys in the order they are served next. */
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly limit: number) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async run<T>(task: () => Promise<T>, key = ''): Promise<T> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve) => {
+        const queue = this.waiting.get(key);
+        if (queue) queue.push(resolve);
+        else this.waiting.set(key, [resolve]);
+      });
+    }
     this.active++;
     try {
       return await task();
     } finally {
       this.active--;
-      this.waiting.shift()?.();
+      this.next();
     }
+  }
+
+  /** Starts the first waiting task of the key whose turn it is; that key goes to the back of the line. */
+  private next(): void {
+    const [key, queue] = this.waiting.entries().next().value ?? [];
+    if (key === undefined || !queue) return;
+    const resolve = queue.shift();
+    this.waiting.delete(key);
+    if (queue.length > 0) this.waiting.set(key, queue);
+    resolve?.();
   }
 }

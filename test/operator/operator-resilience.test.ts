@@ -28,6 +28,16 @@ async function operator(identity: string): Promise<OperatorProcess> {
   return o;
 }
 
+/** The operator's requests to the API server so far, by "<verb> <resource>" (r4_operator_api_requests_total). */
+function apiRequests(metrics: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [, verb, resource, n] of metrics.matchAll(/^r4_operator_api_requests_total\{verb="(\w+)",resource="([^"]+)",code="\d+"\} (\d+)$/gm)) {
+    const request = `${verb} ${resource}`;
+    counts.set(request, (counts.get(request) ?? 0) + Number(n));
+  }
+  return counts;
+}
+
 const isLeader = async (o: OperatorProcess) => /^r4_operator_leader 1$/m.test((await o.get('/metrics')).body);
 const attestedTwo = (a: Awaited<ReturnType<ApplianceApi['get']>>) => a.status?.attestedReplicas === 2 && condition(a, 'Available')?.status === 'True';
 
@@ -101,7 +111,17 @@ describe('operator resilience', () => {
     const exported = exportedNames(metrics);
     expect(dashboardMetricNames().operator.filter((name) => !exported.has(name))).toEqual([]);
     expect((await o.get('/nope')).status).toBe(404);
-  }, 200_000);
+
+    // At steady state rounds confirm every verdict: no status write, no reconcile's GET, no patch, no Event
+    // (its watches and its Lease aside), over two attestation intervals.
+    await api.waitForStatus(namespace, 'demo', 'nothing left to roll out or judge', (x) => condition(x, 'Progressing')?.reason === 'Stable', 60_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const before = apiRequests((await o.get('/metrics')).body);
+    await new Promise((r) => setTimeout(r, 20_000));
+    const after = apiRequests((await o.get('/metrics')).body);
+    const made = [...after].filter(([request, n]) => n > (before.get(request) ?? 0)).map(([request, n]) => `${request}: ${n - (before.get(request) ?? 0)}`);
+    expect(made.filter((r) => !/^(watch|list) |^\w+ leases:/.test(r))).toEqual([]);
+  }, 230_000);
 
   local.test('the API server restarting under its watches: the operator recovers without being restarted', async ({ namespace, cluster }) => {
     const o = await operator('op-r');

@@ -25,6 +25,7 @@ import { EventRecorder } from './cordon/events.js';
 import { describeError, type Logger } from './log.js';
 import { ResilientInformer, type ChangeKind } from './manager/informer.js';
 import { ALL_NAMESPACES, InformerSet } from './manager/informer-set.js';
+import { slimReplicaSet, stripManagedFields } from './manager/slim.js';
 import { appliancesResource, appliancePodsResource, asList, scopedPath, type ApplianceObject } from './manager/watched.js';
 import { WorkQueue } from './manager/work-queue.js';
 import type { ApplianceCounts, OperatorMetrics } from './telemetry/metrics.js';
@@ -85,7 +86,7 @@ export class Controller {
         kind,
         new InformerSet(
           namespaces,
-          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scopedPath(ns, group, resource), labelSelector, list: () => asList(list(ns)) }, onChild, log, options.metrics),
+          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scopedPath(ns, group, resource), labelSelector, transform: kind === 'ReplicaSet' ? slimReplicaSet : stripManagedFields, list: () => asList(list(ns)) }, onChild, log, options.metrics),
         ),
       ] as const;
     this.children = new Map<string, InformerSet<KubernetesObject>>([

@@ -7,6 +7,7 @@ import { COMPONENT } from '../cordon/events.js';
 import type { Logger } from '../log.js';
 import { ResilientInformer } from '../manager/informer.js';
 import { ALL_NAMESPACES, InformerSet } from '../manager/informer-set.js';
+import { stripManagedFields } from '../manager/slim.js';
 import { appliancePodsResource, appliancesResource, asList, scopedPath } from '../manager/watched.js';
 import type { Appliance, FleetView } from './fleet-view.js';
 
@@ -35,6 +36,7 @@ export class DashboardWatches {
           name: 'dashboard events',
           path: scopedPath(ns, '/api/v1', 'events'),
           fieldSelector: EVENT_SELECTOR,
+          transform: stripManagedFields,
           list: () =>
             asList(ns ? core.listNamespacedEvent({ namespace: ns, fieldSelector: EVENT_SELECTOR }) : core.listEventForAllNamespaces({ fieldSelector: EVENT_SELECTOR })),
         },

@@ -52,6 +52,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     return this.reflector.listed;
   }
 
+  /** Resolves once a list has succeeded (it may never, if the API server stays away). */
+  untilSynced(): Promise<void> {
+    return this.reflector.firstListed;
+  }
+
   /** True while the watch is connected and no restart is pending. */
   get healthy(): boolean {
     return this.synced && this.reflector.watching;

@@ -29,12 +29,13 @@ export function appliancesResource(custom: CustomObjectsApi, ns: string, name: s
   };
 }
 
-/** Pods that carry an appliance's label (whether an appliance owns them is decided later), slim. */
+/** Pods that carry an appliance's label (whether an appliance owns them is decided later), slim, indexed by that label. */
 export function appliancePodsResource(core: CoreV1Api, ns: string, name = 'pods'): WatchedResource<V1Pod> {
   return {
     name,
     path: scopedPath(ns, '/api/v1', 'pods'),
     labelSelector: APPLIANCE_LABEL,
+    indexLabel: APPLIANCE_LABEL,
     transform: slimPod,
     list: () => asList(ns ? core.listNamespacedPod({ namespace: ns, labelSelector: APPLIANCE_LABEL }) : core.listPodForAllNamespaces({ labelSelector: APPLIANCE_LABEL })),
   };

@@ -30,7 +30,7 @@ interface Watched {
   watches(): URL[];
 }
 
-async function watchConfigMaps(kubeconfigPath: string, namespace: string, timing: Partial<ReflectorTiming> = {}): Promise<Watched> {
+async function watchConfigMaps(kubeconfigPath: string, namespace: string, timing: Partial<ReflectorTiming> = {}, indexLabel?: string): Promise<Watched> {
   const kc = new RecordingKubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
@@ -40,7 +40,7 @@ async function watchConfigMaps(kubeconfigPath: string, namespace: string, timing
   const warnings: string[] = [];
   const informer = new ResilientInformer<V1ConfigMap>(
     kc,
-    { name: 'configmaps', path: `/api/v1/namespaces/${namespace}/configmaps`, list: () => core.listNamespacedConfigMap({ namespace }) },
+    { name: 'configmaps', path: `/api/v1/namespaces/${namespace}/configmaps`, list: () => core.listNamespacedConfigMap({ namespace }), ...(indexLabel && { indexLabel }) },
     (kind, o) => changes.push({ kind, name: o.metadata?.name ?? '', ...(o.data && { data: o.data }) }),
     { info: () => undefined, warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) },
     observer,
@@ -95,6 +95,36 @@ describe('operator watches', () => {
         expect(u.searchParams.get('resourceVersion')).toMatch(/^[0-9]+$/);
       }
       expect(w.warnings).toEqual([]);
+    } finally {
+      await w.informer.stop();
+    }
+  });
+
+  local.test('a second consumer shares the cache: told what it holds, then every change; the label index follows relabels and deletions', async ({ cluster, clients, namespace }) => {
+    const w = await watchConfigMaps(cluster.kubeconfigPath, namespace, {}, 'r4.dev/appliance');
+    const labelled = (name: string, appliance: string) => ({ metadata: { name, labels: { 'r4.dev/appliance': appliance } } });
+    const names = (appliance: string) => w.informer.byLabel(namespace, appliance).map((c) => c.metadata?.name).sort();
+    try {
+      await clients.core.createNamespacedConfigMap({ namespace, body: labelled('a-1', 'a') });
+      await clients.core.createNamespacedConfigMap({ namespace, body: labelled('a-2', 'a') });
+      await clients.core.createNamespacedConfigMap({ namespace, body: labelled('b-1', 'b') });
+      await cacheMatchesServer(w, clients.core, namespace);
+      const second: string[] = [];
+      const unsubscribe = w.informer.subscribe((kind, o) => second.push(`${kind} ${o.metadata?.name}`));
+      expect(second.filter((c) => c.startsWith('add ')).sort()).toEqual(expect.arrayContaining(['add a-1', 'add a-2', 'add b-1']));
+      expect(names('a')).toEqual(['a-1', 'a-2']);
+
+      await clients.core.patchNamespacedConfigMap({ namespace, name: 'a-2', body: [{ op: 'replace', path: '/metadata/labels/r4.dev~1appliance', value: 'b' }] });
+      await clients.core.deleteNamespacedConfigMap({ namespace, name: 'b-1' });
+      await waitFor(async () => ({ ok: second.includes('delete b-1') && second.includes('update a-2'), state: second }), 20_000, 'the second consumer to see the relabel and the deletion');
+      expect(names('a')).toEqual(['a-1']);
+      expect(names('b')).toEqual(['a-2']);
+
+      unsubscribe();
+      await clients.core.createNamespacedConfigMap({ namespace, body: labelled('a-3', 'a') });
+      await waitFor(async () => ({ ok: names('a').includes('a-3'), state: names('a') }), 20_000, 'the cache to see a-3');
+      expect(second).not.toContain('add a-3');
+      expect(w.lists()).toHaveLength(1);
     } finally {
       await w.informer.stop();
     }

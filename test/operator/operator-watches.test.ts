@@ -1,12 +1,23 @@
 // The operator's watches against the real API server: a watch that the server ends is resumed from its
 // resourceVersion with one WATCH and no LIST; an API server restart loses no change; a 410 costs exactly
-// one LIST. Requests are counted at the client: every request (the typed clients' LISTs and the WATCHes)
+// one LIST; a cache is shared by its consumers (the leader's controller subscribes to the dashboard's pod
+// cache). Requests are counted at the client: every request (the typed clients' LISTs and the WATCHes)
 // goes through the kubeconfig's authentication hook, which this test's kubeconfig records.
 import { CoreV1Api, KubeConfig, type RequestContext, type V1ConfigMap } from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { parseImageReference } from '../../api/v1alpha1/image.js';
+import { Controller } from '../../operator/controller.js';
+import { FleetView } from '../../operator/dashboard/fleet-view.js';
+import { DashboardWatches } from '../../operator/dashboard/watches.js';
+import { createLogger } from '../../operator/log.js';
 import { ResilientInformer, type ChangeKind } from '../../operator/manager/informer.js';
 import { DEFAULT_TIMING, type ReflectorTiming, type WatchObserver } from '../../operator/manager/reflector.js';
+import { createOperatorMetrics } from '../../operator/telemetry/metrics.js';
 import { useLocalCluster } from '../cluster/jest-cluster.js';
+import { repoRoot } from '../support/repo-paths.js';
 import { waitFor } from '../support/wait-for.js';
+import { ApplianceApi } from './appliance-api.js';
+import { entropyImage, installCrd, installOperatorAccess, OPERATOR_NAMESPACE } from './operator-harness.js';
 
 const local = useLocalCluster();
 
@@ -170,4 +181,40 @@ describe('operator watches', () => {
       await w.informer.stop();
     }
   }, 180_000);
+
+  local.test("the leader's controller shares the dashboard's pod cache: one pod LIST between them, pods attested and shown", async ({ cluster, clients, namespace }) => {
+    await installCrd(clients);
+    const kc = new RecordingKubeConfig();
+    kc.loadFromFile(await installOperatorAccess(cluster, clients));
+    const entropy = entropyImage(cluster);
+    const log = createLogger('warn', {}, () => undefined);
+    const metrics = createOperatorMetrics('0.0.0-test', { isLeader: () => true, appliances: () => [] });
+    const view: FleetView = new FleetView({ replica: 'in-test', leader: () => true, synced: (): boolean => watches.synced });
+    const watches: DashboardWatches = new DashboardWatches(kc, [namespace], view, log, metrics);
+    const controller = new Controller(kc, {
+      watchNamespaces: [namespace],
+      allowedImageRepositories: [parseImageReference(entropy.image).repository],
+      operatorNamespace: OPERATOR_NAMESPACE,
+      defaults: { image: entropy.image, imageDigest: entropy.digest, coreSha256: entropy.coreSha256 },
+      probeConcurrency: 8,
+      log,
+      metrics,
+      core: { corePath: join(repoRoot, 'native/build/re4_dump'), manifestPath: join(repoRoot, 'native/build/manifest.json') },
+      pods: watches.pods,
+    });
+    try {
+      await watches.start();
+      await controller.start();
+      await new ApplianceApi(clients).applyExample('examples/appliance.yaml', namespace);
+      await new ApplianceApi(clients).waitForStatus(namespace, 'demo', '2 attested pods', (a) => a.status?.attestedReplicas === 2, 150_000);
+      await waitFor(async () => ({ ok: view.appliance(namespace, 'demo')?.pods.filter((p) => p.verdict === 'Attested').length === 2, state: view.appliance(namespace, 'demo') }), 30_000, 'the dashboard to show both pods attested');
+      const pods = (u: URL) => u.pathname === `/api/v1/namespaces/${namespace}/pods`;
+      expect(kc.requests.filter((u) => pods(u) && u.searchParams.get('watch') !== 'true')).toHaveLength(1);
+      expect(controller.readiness().ok).toBe(true);
+    } finally {
+      await controller.stop();
+      await watches.stop();
+      await metrics.shutdown();
+    }
+  }, 240_000);
 });

@@ -26,6 +26,7 @@ import { EventRecorder } from './cordon/events.js';
 import { describeError, type Logger } from './log.js';
 import { ResilientInformer, type ChangeKind } from './manager/informer.js';
 import { ALL_NAMESPACES, InformerSet } from './manager/informer-set.js';
+import { slimReplicaSet, stripManagedFields } from './manager/slim.js';
 import { appliancesResource, appliancePodsResource, asList, scopedPath, type ApplianceObject } from './manager/watched.js';
 import { WorkQueue } from './manager/work-queue.js';
 import type { ApplianceCounts, OperatorMetrics } from './telemetry/metrics.js';
@@ -45,12 +46,19 @@ export interface ControllerOptions {
   metrics: OperatorMetrics;
   /** The core and its manifest, which make the appliances' VRF keys. */
   core: CoreFiles;
+  /**
+   * The appliances' pods as another watcher of this process already caches them (the dashboard's, which
+   * runs on every replica): the controller subscribes instead of holding a second copy. Absent: its own.
+   */
+  pods?: InformerSet<V1Pod>;
 }
 
 export class Controller {
   private readonly appliances: InformerSet<ApplianceObject>;
   private readonly children: Map<string, InformerSet<KubernetesObject>>;
   private readonly pods: InformerSet<V1Pod>;
+  /** Set when the pod cache is shared: stop unsubscribes rather than stopping it. */
+  private unsubscribePods: (() => void) | undefined;
   private readonly queue: WorkQueue;
   private readonly attestor: Attestor;
   private readonly reconciler: Reconciler;
@@ -86,7 +94,7 @@ export class Controller {
         kind,
         new InformerSet(
           namespaces,
-          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scopedPath(ns, group, resource), labelSelector, list: () => asList(list(ns)) }, onChild, log, options.metrics),
+          (ns) => new ResilientInformer<KubernetesObject>(kubeConfig, { name: resource, path: scopedPath(ns, group, resource), labelSelector, indexLabel: APPLIANCE_LABEL, transform: kind === 'ReplicaSet' ? slimReplicaSet : stripManagedFields, list: () => asList(list(ns)) }, onChild, log, options.metrics),
         ),
       ] as const;
     this.children = new Map<string, InformerSet<KubernetesObject>>([
@@ -108,7 +116,9 @@ export class Controller {
         ns ? networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector }) : networking.listNetworkPolicyForAllNamespaces({ labelSelector }),
       ),
     ]);
-    this.pods = new InformerSet(namespaces, (ns) => new ResilientInformer<V1Pod>(kubeConfig, appliancePodsResource(core, ns), (kind, pod) => this.podChanged(kind, pod), log, options.metrics));
+    this.pods =
+      options.pods ??
+      new InformerSet(namespaces, (ns) => new ResilientInformer<V1Pod>(kubeConfig, appliancePodsResource(core, ns), (kind, pod) => this.podChanged(kind, pod), log, options.metrics));
 
     this.events = new EventRecorder(core, log);
     const events = this.events;
@@ -183,14 +193,22 @@ export class Controller {
   /** Loads (or creates) the CA, then starts the watches (each lists first); reconciles follow their events. */
   async start(): Promise<void> {
     this.ca = await loadOperatorCa(this.core, this.options.operatorNamespace, this.options.log);
-    await Promise.all([this.appliances.start(), this.pods.start(), ...[...this.children.values()].map((i) => i.start())]);
+    await Promise.all([this.appliances.start(), this.startPods(), ...[...this.children.values()].map((i) => i.start())]);
     this.options.log.info('controller started', { namespaces: this.options.watchNamespaces.join(',') || '(all)' });
   }
 
   async stop(): Promise<void> {
     this.attestor.stop();
     await this.queue.stop();
-    await Promise.all([this.appliances.stop(), this.pods.stop(), ...[...this.children.values()].map((i) => i.stop())]);
+    this.unsubscribePods?.();
+    await Promise.all([this.appliances.stop(), ...(this.options.pods ? [] : [this.pods.stop()]), ...[...this.children.values()].map((i) => i.stop())]);
+  }
+
+  /** Its own pod cache starts; a shared one is subscribed to once it has listed (every pod it holds is told as added). */
+  private async startPods(): Promise<void> {
+    if (!this.options.pods) return this.pods.start();
+    await this.options.pods.untilSynced();
+    this.unsubscribePods = this.options.pods.subscribe((kind, pod) => this.podChanged(kind, pod));
   }
 
   /** Ready when every cache has been listed and every watch is up. */
@@ -244,10 +262,11 @@ export class Controller {
     const appliance = this.appliances.get(name, namespace);
     const deployment = this.children.get('Deployment')?.get(name, namespace);
     const ownedBy = (o: KubernetesObject, uid: string | undefined) => uid !== undefined && (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller);
-    const labelled = this.pods.list(namespace).filter((p) => p.metadata?.labels?.[APPLIANCE_LABEL] === name);
+    const labelled = this.pods.byLabel(namespace, name);
     if (!appliance || !deployment || !ownedBy(deployment, appliance.metadata.uid)) return [];
+    // A Deployment's ReplicaSets carry its pod template's labels, the appliance's among them.
     const replicaSets = new Set(
-      (this.children.get('ReplicaSet')?.list(namespace) ?? []).filter((rs) => ownedBy(rs, deployment.metadata?.uid)).map((rs) => rs.metadata?.uid),
+      (this.children.get('ReplicaSet')?.byLabel(namespace, name) ?? []).filter((rs) => ownedBy(rs, deployment.metadata?.uid)).map((rs) => rs.metadata?.uid),
     );
     const own = new Set(labelled.filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.kind === 'ReplicaSet' && r.controller && replicaSets.has(r.uid))));
     for (const pod of labelled) {

@@ -27,6 +27,11 @@ export class InformerSet<T extends KubernetesObject> {
     return [...this.informers.values()].every((i) => i.synced);
   }
 
+  /** Resolves once every informer has listed. */
+  async untilSynced(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.untilSynced()));
+  }
+
   get healthy(): boolean {
     return [...this.informers.values()].every((i) => i.healthy);
   }

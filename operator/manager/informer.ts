@@ -32,7 +32,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     await this.reflector.start();
   }
 
-  async stop(): Promise<void> {
+  /** Stops at once: an answer still on its way is dropped, never applied. */
+  stop(): Promise<void> {
     this.reflector.stop();
     return Promise.resolve();
   }
@@ -50,6 +51,11 @@ export class ResilientInformer<T extends KubernetesObject> {
   /** True once a list has succeeded: the cache reflects the cluster (possibly slightly stale). */
   get synced(): boolean {
     return this.reflector.listed;
+  }
+
+  /** Resolves once a list has succeeded (it may never, if the API server stays away). */
+  untilSynced(): Promise<void> {
+    return this.reflector.firstListed;
   }
 
   /** True while the watch is connected and no restart is pending. */

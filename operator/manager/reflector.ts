@@ -79,6 +79,9 @@ export class Reflector<T extends KubernetesObject> {
   private lists = 0;
   private connected = false;
   private backingOff = false;
+  private listedOnce: () => void = () => undefined;
+  /** Resolves when a LIST first succeeds. */
+  readonly firstListed = new Promise<void>((resolve) => (this.listedOnce = resolve));
 
   constructor(
     kubeConfig: KubeConfig,
@@ -149,6 +152,7 @@ export class Reflector<T extends KubernetesObject> {
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
     this.lists++;
     this.failures = 0;
+    this.listedOnce();
   }
 
   private watchOnce(live: () => boolean): Promise<WatchEnd> {

@@ -5,6 +5,7 @@ import { GROUP, PLURAL, VERSION } from '../../api/v1alpha1/group.js';
 import { APPLIANCE_LABEL } from '../../api/v1alpha1/labels.js';
 import type { EntropyAppliance } from '../../api/v1alpha1/types.js';
 import type { WatchedResource } from './informer.js';
+import { slimPod, stripManagedFields } from './slim.js';
 
 export type ApplianceObject = EntropyAppliance & KubernetesObject;
 
@@ -18,6 +19,7 @@ export function appliancesResource(custom: CustomObjectsApi, ns: string, name: s
   return {
     name,
     path: scopedPath(ns, `/apis/${GROUP}/${VERSION}`, PLURAL),
+    transform: stripManagedFields,
     list: () =>
       asList(
         ns
@@ -27,12 +29,14 @@ export function appliancesResource(custom: CustomObjectsApi, ns: string, name: s
   };
 }
 
-/** Pods that carry an appliance's label (whether an appliance owns them is decided later). */
+/** Pods that carry an appliance's label (whether an appliance owns them is decided later), slim, indexed by that label. */
 export function appliancePodsResource(core: CoreV1Api, ns: string, name = 'pods'): WatchedResource<V1Pod> {
   return {
     name,
     path: scopedPath(ns, '/api/v1', 'pods'),
     labelSelector: APPLIANCE_LABEL,
+    indexLabel: APPLIANCE_LABEL,
+    transform: slimPod,
     list: () => asList(ns ? core.listNamespacedPod({ namespace: ns, labelSelector: APPLIANCE_LABEL }) : core.listPodForAllNamespaces({ labelSelector: APPLIANCE_LABEL })),
   };
 }

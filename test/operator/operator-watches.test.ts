@@ -1,12 +1,23 @@
 // The operator's watches against the real API server: a watch that the server ends is resumed from its
 // resourceVersion with one WATCH and no LIST; an API server restart loses no change; a 410 costs exactly
-// one LIST. Requests are counted at the client: every request (the typed clients' LISTs and the WATCHes)
+// one LIST; a cache is shared by its consumers (the leader's controller subscribes to the dashboard's pod
+// cache). Requests are counted at the client: every request (the typed clients' LISTs and the WATCHes)
 // goes through the kubeconfig's authentication hook, which this test's kubeconfig records.
 import { CoreV1Api, KubeConfig, type RequestContext, type V1ConfigMap } from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { parseImageReference } from '../../api/v1alpha1/image.js';
+import { Controller } from '../../operator/controller.js';
+import { FleetView } from '../../operator/dashboard/fleet-view.js';
+import { DashboardWatches } from '../../operator/dashboard/watches.js';
+import { createLogger } from '../../operator/log.js';
 import { ResilientInformer, type ChangeKind } from '../../operator/manager/informer.js';
 import { DEFAULT_TIMING, type ReflectorTiming, type WatchObserver } from '../../operator/manager/reflector.js';
+import { createOperatorMetrics } from '../../operator/telemetry/metrics.js';
 import { useLocalCluster } from '../cluster/jest-cluster.js';
+import { repoRoot } from '../support/repo-paths.js';
 import { waitFor } from '../support/wait-for.js';
+import { ApplianceApi } from './appliance-api.js';
+import { entropyImage, installCrd, installOperatorAccess, OPERATOR_NAMESPACE } from './operator-harness.js';
 
 const local = useLocalCluster();
 
@@ -30,7 +41,7 @@ interface Watched {
   watches(): URL[];
 }
 
-async function watchConfigMaps(kubeconfigPath: string, namespace: string, timing: Partial<ReflectorTiming> = {}): Promise<Watched> {
+async function watchConfigMaps(kubeconfigPath: string, namespace: string, timing: Partial<ReflectorTiming> = {}, indexLabel?: string): Promise<Watched> {
   const kc = new RecordingKubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
@@ -40,7 +51,7 @@ async function watchConfigMaps(kubeconfigPath: string, namespace: string, timing
   const warnings: string[] = [];
   const informer = new ResilientInformer<V1ConfigMap>(
     kc,
-    { name: 'configmaps', path: `/api/v1/namespaces/${namespace}/configmaps`, list: () => core.listNamespacedConfigMap({ namespace }) },
+    { name: 'configmaps', path: `/api/v1/namespaces/${namespace}/configmaps`, list: () => core.listNamespacedConfigMap({ namespace }), ...(indexLabel && { indexLabel }) },
     (kind, o) => changes.push({ kind, name: o.metadata?.name ?? '', ...(o.data && { data: o.data }) }),
     { info: () => undefined, warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) },
     observer,
@@ -100,6 +111,36 @@ describe('operator watches', () => {
     }
   });
 
+  local.test('a second consumer shares the cache: told what it holds, then every change; the label index follows relabels and deletions', async ({ cluster, clients, namespace }) => {
+    const w = await watchConfigMaps(cluster.kubeconfigPath, namespace, {}, 'r4.dev/appliance');
+    const labelled = (name: string, appliance: string) => ({ metadata: { name, labels: { 'r4.dev/appliance': appliance } } });
+    const names = (appliance: string) => w.informer.byLabel(namespace, appliance).map((c) => c.metadata?.name).sort();
+    try {
+      await clients.core.createNamespacedConfigMap({ namespace, body: labelled('a-1', 'a') });
+      await clients.core.createNamespacedConfigMap({ namespace, body: labelled('a-2', 'a') });
+      await clients.core.createNamespacedConfigMap({ namespace, body: labelled('b-1', 'b') });
+      await cacheMatchesServer(w, clients.core, namespace);
+      const second: string[] = [];
+      const unsubscribe = w.informer.subscribe((kind, o) => second.push(`${kind} ${o.metadata?.name}`));
+      expect(second.filter((c) => c.startsWith('add ')).sort()).toEqual(expect.arrayContaining(['add a-1', 'add a-2', 'add b-1']));
+      expect(names('a')).toEqual(['a-1', 'a-2']);
+
+      await clients.core.patchNamespacedConfigMap({ namespace, name: 'a-2', body: [{ op: 'replace', path: '/metadata/labels/r4.dev~1appliance', value: 'b' }] });
+      await clients.core.deleteNamespacedConfigMap({ namespace, name: 'b-1' });
+      await waitFor(async () => ({ ok: second.includes('delete b-1') && second.includes('update a-2'), state: second }), 20_000, 'the second consumer to see the relabel and the deletion');
+      expect(names('a')).toEqual(['a-1']);
+      expect(names('b')).toEqual(['a-2']);
+
+      unsubscribe();
+      await clients.core.createNamespacedConfigMap({ namespace, body: labelled('a-3', 'a') });
+      await waitFor(async () => ({ ok: names('a').includes('a-3'), state: names('a') }), 20_000, 'the cache to see a-3');
+      expect(second).not.toContain('add a-3');
+      expect(w.lists()).toHaveLength(1);
+    } finally {
+      await w.informer.stop();
+    }
+  });
+
   local.test("the client's inactivity timeout is the reflector's, not client-node's 30 s: a silent watch is re-opened, not re-listed", async ({ cluster, namespace }) => {
     // 1 s of silence here; in production 90 s, above the API server's one bookmark a minute.
     const w = await watchConfigMaps(cluster.kubeconfigPath, namespace, { inactivityMs: 1_000 });
@@ -140,4 +181,40 @@ describe('operator watches', () => {
       await w.informer.stop();
     }
   }, 180_000);
+
+  local.test("the leader's controller shares the dashboard's pod cache: one pod LIST between them, pods attested and shown", async ({ cluster, clients, namespace }) => {
+    await installCrd(clients);
+    const kc = new RecordingKubeConfig();
+    kc.loadFromFile(await installOperatorAccess(cluster, clients));
+    const entropy = entropyImage(cluster);
+    const log = createLogger('warn', {}, () => undefined);
+    const metrics = createOperatorMetrics('0.0.0-test', { isLeader: () => true, appliances: () => [] });
+    const view: FleetView = new FleetView({ replica: 'in-test', leader: () => true, synced: (): boolean => watches.synced });
+    const watches: DashboardWatches = new DashboardWatches(kc, [namespace], view, log, metrics);
+    const controller = new Controller(kc, {
+      watchNamespaces: [namespace],
+      allowedImageRepositories: [parseImageReference(entropy.image).repository],
+      operatorNamespace: OPERATOR_NAMESPACE,
+      defaults: { image: entropy.image, imageDigest: entropy.digest, coreSha256: entropy.coreSha256 },
+      probeConcurrency: 8,
+      log,
+      metrics,
+      core: { corePath: join(repoRoot, 'native/build/re4_dump'), manifestPath: join(repoRoot, 'native/build/manifest.json') },
+      pods: watches.pods,
+    });
+    try {
+      await watches.start();
+      await controller.start();
+      await new ApplianceApi(clients).applyExample('examples/appliance.yaml', namespace);
+      await new ApplianceApi(clients).waitForStatus(namespace, 'demo', '2 attested pods', (a) => a.status?.attestedReplicas === 2, 150_000);
+      await waitFor(async () => ({ ok: view.appliance(namespace, 'demo')?.pods.filter((p) => p.verdict === 'Attested').length === 2, state: view.appliance(namespace, 'demo') }), 30_000, 'the dashboard to show both pods attested');
+      const pods = (u: URL) => u.pathname === `/api/v1/namespaces/${namespace}/pods`;
+      expect(kc.requests.filter((u) => pods(u) && u.searchParams.get('watch') !== 'true')).toHaveLength(1);
+      expect(controller.readiness().ok).toBe(true);
+    } finally {
+      await controller.stop();
+      await watches.stop();
+      await metrics.shutdown();
+    }
+  }, 240_000);
 });

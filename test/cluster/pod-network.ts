@@ -186,6 +186,14 @@ export interface PodNetworkOptions {
   addressQuarantineMs?: number;
   /** How many pod addresses the slot hands out; default (and at most) all of its /20. For tests of reuse. */
   addresses?: number;
+  /**
+   * A bridge per node (default), or every pod on the trunk (at most 1,023). NetworkPolicies need the
+   * trunk alone: kube-router refuses a connection with an ICMP error sent by this host, which on its
+   * way back crosses the node's bridge and meets kube-router's chains again, where it belongs to no
+   * connection (the refused one was never confirmed) and is dropped as INVALID. The client would wait
+   * for a timeout instead of being refused; on one bridge the error goes straight to the pod's port.
+   */
+  nodeBridges?: boolean;
 }
 
 export class PodNetwork {
@@ -200,7 +208,7 @@ export class PodNetwork {
     /** The trunk: holds the gateway address, joins the nodes' bridges. */
     readonly bridge: string,
     private readonly token: Server,
-    options: PodNetworkOptions,
+    private readonly options: PodNetworkOptions,
   ) {
     const size = Math.min(options.addresses ?? podAddressesPerSlot, podAddressesPerSlot);
     this.pool = new AddressPool(size, options.addressQuarantineMs ?? defaultAddressQuarantineMs);
@@ -240,8 +248,9 @@ export class PodNetwork {
     throw new Error(`all ${slotCount} pod network slots (bridges ${bridgePrefix}0..${slotCount - 1}) are in use by running clusters`);
   }
 
-  /** Makes a node's bridge, joined to the trunk; its pods are plugged into it (addPod). */
+  /** Makes a node's bridge, joined to the trunk (or gives the trunk, without nodeBridges); its pods are plugged into it (addPod). */
   async addNodeBridge(): Promise<string> {
+    if (this.options.nodeBridges === false) return this.bridge;
     const k = this.nodes.length;
     const bridge = `${bridgePrefix}${this.slot}n${k}`;
     const uplink = `${trunkVethPrefix}${this.slot}n${k}`;

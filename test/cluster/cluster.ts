@@ -108,6 +108,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   const kind = runtimeKind(options);
   const versions = pinnedVersions();
   const nodes = options.nodes ?? ['r4-node-1'];
+  const enforcePolicies = options.networkPolicies ?? process.env.R4_NETWORK_POLICIES === '1';
   let dir: string;
   if (options.dir) {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
@@ -117,7 +118,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   }
   let network: PodNetwork;
   try {
-    network = await PodNetwork.create({ pid: process.pid, dir });
+    network = await PodNetwork.create({ pid: process.pid, dir }, { nodeBridges: !enforcePolicies });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -165,7 +166,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       );
     }
     // After the nodes: kube-router looks its Node up once, when it starts.
-    if (options.networkPolicies ?? process.env.R4_NETWORK_POLICIES === '1') {
+    if (enforcePolicies) {
       policies = await startNetworkPolicies({ kubeconfigPath: controlPlane.kubeconfigPath, nodeName: nodes[0] ?? 'r4-node-1', bridges: network.bridges, logDir });
     }
     return {

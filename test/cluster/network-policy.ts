@@ -1,11 +1,11 @@
 // NetworkPolicy enforcement on a cluster's pod network: kube-router's firewall controller (no routing, no
 // service proxy), the one a real node would run, built from its pinned Go module (bins/build.sh).
 //
-// Pods of a cluster hang on bridges in this machine's network namespace (one per node, joined by a trunk),
-// so pod-to-pod traffic is filtered where bridged frames meet iptables: each bridge's own
-// `nf_call_iptables` option sends them through the host's FORWARD chain (whatever the global net.bridge
-// sysctl says), and kube-router puts its chains there, keyed by this cluster's pod addresses. A frame
-// between nodes crosses two bridges and meets the same chains twice, with the same verdict. The firewall is the machine's, so:
+// Pods of a cluster hang on a bridge in this machine's network namespace (a cluster enforcing policies
+// puts every pod on its trunk bridge, no bridge per node: pod-network.ts, nodeBridges, says why), so
+// pod-to-pod traffic is filtered where bridged frames meet iptables: the bridge's own `nf_call_iptables`
+// option sends them through the host's FORWARD chain (whatever the global net.bridge sysctl says), and
+// kube-router puts its chains there, keyed by this cluster's pod addresses. The firewall is the machine's, so:
 // - one cluster at a time enforces policies: it holds the abstract socket `r4-kube-router-firewall`,
 //   which the kernel releases the moment its process ends (as the pod network's slots do);
 // - kube-router's chains and ipsets (KUBE-ROUTER-*, KUBE-POD-FW-*, KUBE-NWPLCY-*, KUBE-SRC-*, KUBE-DST-*)

@@ -39,6 +39,11 @@ const aliasTag = 'r4-cluster';
 export const netnsEtcDir = '/etc/netns';
 /** Where `ip netns add` pins a namespace (a mount of its nsfs file). */
 const netnsRunDir = '/run/netns';
+
+/** The file that is a pod's network namespace, for `nsenter --net=`. */
+export function netnsPath(netns: string): string {
+  return join(netnsRunDir, netns);
+}
 const slotPrefixLength = 20;
 /** How long a removed pod's address (and namespace name) rests before another pod gets it. */
 export const defaultAddressQuarantineMs = 60_000;
@@ -76,11 +81,14 @@ async function ip(args: string[]): Promise<string> {
 
 /**
  * Runs `ip` commands in one process (`ip -batch -`), inside `netns` when given. It stops at the first
- * failing command, unless `force`, which runs them all and still fails if any did.
+ * failing command, unless `force`, which runs them all and still fails if any did. Inside a namespace it
+ * runs under `nsenter --net`, which only joins the network namespace: `ip -n` (as `ip netns exec`) also
+ * makes a mount namespace, a copy of every mount, so it grows slower with each pod's namespace mount.
  */
 async function ipBatch(commands: string[], options: { netns?: string; force?: boolean } = {}): Promise<void> {
   if (commands.length === 0) return;
-  const argv: [string, ...string[]] = ['ip', ...(options.netns ? ['-n', options.netns] : []), ...(options.force ? ['-force'] : []), '-batch', '-'];
+  const ipArgv: [string, ...string[]] = ['ip', ...(options.force ? ['-force'] : []), '-batch', '-'];
+  const argv: [string, ...string[]] = options.netns ? ['nsenter', `--net=${netnsPath(options.netns)}`, ...ipArgv] : ipArgv;
   try {
     await runCommand(argv, { input: `${commands.join('\n')}\n` });
   } catch (error) {
@@ -178,6 +186,14 @@ export interface PodNetworkOptions {
   addressQuarantineMs?: number;
   /** How many pod addresses the slot hands out; default (and at most) all of its /20. For tests of reuse. */
   addresses?: number;
+  /**
+   * A bridge per node (default), or every pod on the trunk (at most 1,023). NetworkPolicies need the
+   * trunk alone: kube-router refuses a connection with an ICMP error sent by this host, which on its
+   * way back crosses the node's bridge and meets kube-router's chains again, where it belongs to no
+   * connection (the refused one was never confirmed) and is dropped as INVALID. The client would wait
+   * for a timeout instead of being refused; on one bridge the error goes straight to the pod's port.
+   */
+  nodeBridges?: boolean;
 }
 
 export class PodNetwork {
@@ -192,7 +208,7 @@ export class PodNetwork {
     /** The trunk: holds the gateway address, joins the nodes' bridges. */
     readonly bridge: string,
     private readonly token: Server,
-    options: PodNetworkOptions,
+    private readonly options: PodNetworkOptions,
   ) {
     const size = Math.min(options.addresses ?? podAddressesPerSlot, podAddressesPerSlot);
     this.pool = new AddressPool(size, options.addressQuarantineMs ?? defaultAddressQuarantineMs);
@@ -232,8 +248,9 @@ export class PodNetwork {
     throw new Error(`all ${slotCount} pod network slots (bridges ${bridgePrefix}0..${slotCount - 1}) are in use by running clusters`);
   }
 
-  /** Makes a node's bridge, joined to the trunk; its pods are plugged into it (addPod). */
+  /** Makes a node's bridge, joined to the trunk (or gives the trunk, without nodeBridges); its pods are plugged into it (addPod). */
   async addNodeBridge(): Promise<string> {
+    if (this.options.nodeBridges === false) return this.bridge;
     const k = this.nodes.length;
     const bridge = `${bridgePrefix}${this.slot}n${k}`;
     const uplink = `${trunkVethPrefix}${this.slot}n${k}`;
@@ -272,16 +289,18 @@ export class PodNetwork {
   }
 
   /**
-   * Deletes the pod's veth pair and namespace; its address rests in quarantine before reuse. Processes
-   * must have been stopped before.
+   * Deletes the pod's namespace, which takes its veth pair with it; its address rests in quarantine before
+   * reuse. Processes must have been stopped before.
    */
   async removePod(netns: string): Promise<void> {
     const n = this.inUse.get(netns);
     if (n === undefined) return;
     this.inUse.delete(netns);
-    // Deleting the host end removes the pair at once; the namespace alone would take it only later.
-    await ipBatch([`link delete ${hostVethPrefix}${this.slot}p${n}`, `netns delete ${netns}`], { force: true }).catch(() => undefined);
-    if (existsSync(join(netnsRunDir, netns))) throw new Error(`could not delete the network namespace ${netns}; its address stays out of use`);
+    // Not the veth first: deleting a link waits for the kernel's RCU grace period under its one rtnl lock,
+    // whereas the namespace cleanup removes the veths of many namespaces in one batch, well within the
+    // quarantine (and a sandbox that still finds the old host veth deletes it and is retried).
+    await ipBatch([`netns delete ${netns}`]).catch(() => undefined);
+    if (existsSync(netnsPath(netns))) throw new Error(`could not delete the network namespace ${netns}; its address stays out of use`);
     this.pool.release(n);
   }
 

@@ -20,7 +20,7 @@ import { CoreV1Api, DiscoveryV1Api, ListWatch, Watch, type KubeConfig, type V1En
 import { setTimeout as sleep } from 'node:timers/promises';
 import { concurrencyLimit } from '../support/concurrency-limit.js';
 import { runCommand } from '../support/run-command.js';
-import { netnsEtcDir } from './pod-network.js';
+import { netnsEtcDir, netnsPath } from './pod-network.js';
 import { fullRules, hostsFile, hostsKey, ruleDiff, sameRules, serviceBackends, serviceRules, type ApiServerRoute, type PodIdentity, type ServiceRules } from './service-rules.js';
 
 /** A pod annotated so (value "true") makes no Service calls: it gets no rules nor hosts file. */
@@ -123,12 +123,12 @@ export class ServiceNetwork {
       void this.serially(async () => {
         const joining = this.joining.splice(0);
         for (const { netns: name, attached } of joining) this.pods.set(name, attached);
-        const failures = await this.bringUpToDate(joining.map((j) => [j.netns, j.attached]));
-        for (const { netns: name, resolve: done, reject: fail } of joining) {
-          const failure = failures.get(name);
-          if (failure) fail(new Error(failure));
-          else done();
-        }
+        const outcomes = new Map(joining.map((j) => [j.netns, j]));
+        // Each pod goes on as soon as its own namespace is done, not when the whole batch is.
+        await this.bringUpToDate(
+          joining.map((j) => [j.netns, j.attached]),
+          (name, failure) => (failure ? outcomes.get(name)?.reject(new Error(failure)) : outcomes.get(name)?.resolve()),
+        );
       });
     });
   }
@@ -147,8 +147,8 @@ export class ServiceNetwork {
     return this.current;
   }
 
-  /** Brings each namespace's rules and hosts file to the current Services; returns what failed, by namespace. */
-  private async bringUpToDate(pods: [string, AttachedPod][]): Promise<Map<string, string>> {
+  /** Brings each namespace's rules and hosts file to the current Services; `done` hears of each namespace. */
+  private async bringUpToDate(pods: [string, AttachedPod][], done: (netns: string, failure?: string) => void = () => undefined): Promise<void> {
     const rules = this.render();
     const services = this.services.list();
     const key = hostsKey(services);
@@ -158,7 +158,6 @@ export class ServiceNetwork {
       if (diff === undefined) diffs.set(previous, (diff = ruleDiff(previous, rules)));
       return diff;
     };
-    const failures = new Map<string, string>();
     await Promise.all(
       pods.map(([netns, attached]) =>
         this.limit(async () => {
@@ -166,7 +165,8 @@ export class ServiceNetwork {
             const known = attached.rules;
             attached.rules = undefined; // unknown until the restore succeeds
             const [input, flags] = known ? [diffFrom(known), ['--noflush']] : [fullRules(rules), []];
-            if (input) await runCommand(['ip', 'netns', 'exec', netns, 'iptables-restore', '-w', '5', ...flags], { input });
+            // nsenter joins only the network namespace; `ip netns exec` would copy every mount first.
+            if (input) await runCommand(['nsenter', `--net=${netnsPath(netns)}`, 'iptables-restore', '-w', '5', ...flags], { input });
             attached.rules = rules;
           }
           if (attached.hostsKey !== key) {
@@ -176,13 +176,15 @@ export class ServiceNetwork {
             await writeFile(join(dir, 'hosts'), hostsFile(attached.pod, services));
             attached.hostsKey = key;
           }
-        }).catch((error: unknown) => {
-          failures.set(netns, String(error));
-          this.log(`service network: ${String(error)}`);
-        }),
+        }).then(
+          () => done(netns),
+          (error: unknown) => {
+            this.log(`service network: ${String(error)}`);
+            done(netns, String(error));
+          },
+        ),
       ),
     );
-    return failures;
   }
 
   /** Coalesces bursts of watch events into one pass over every pod. */

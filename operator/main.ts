@@ -54,6 +54,8 @@ async function main(config: OperatorConfig): Promise<void> {
       log,
       metrics,
       core: { corePath: config.corePath, manifestPath: config.manifestPath },
+      // The leader reads pods from the dashboard's cache rather than holding a second copy.
+      ...(watches && { pods: watches.pods }),
     });
     controller = c;
     await c.start();
@@ -65,7 +67,7 @@ async function main(config: OperatorConfig): Promise<void> {
   }
 
   const view: FleetView = new FleetView({ replica: config.identity, leader: () => controller !== undefined, synced: (): boolean => watches?.synced ?? false });
-  const watches: DashboardWatches | undefined = config.dashboardPort === undefined ? undefined : new DashboardWatches(kubeConfig, config.watchNamespaces, view, log);
+  const watches: DashboardWatches | undefined = config.dashboardPort === undefined ? undefined : new DashboardWatches(kubeConfig, config.watchNamespaces, view, log, metrics);
   const dashboard =
     config.dashboardPort === undefined
       ? undefined

@@ -92,7 +92,7 @@ export async function workersBench(): Promise<string[]> {
   for (const setup of setups) results.push([setup, await measure(setup, '0')]);
   const lines = [
     '',
-    `the service on every core: 1 worker vs WORKERS (CPUs allowed: ${allowed}; wrk pinned to CPU 0; median of ${ROUNDS} rounds of ${PEAK_SECONDS} s)`,
+    `the service on every core: 1 worker vs WORKERS (CPUs allowed: ${allowed}; wrk pinned to CPU 0; the better of ${ROUNDS} rounds of ${PEAK_SECONDS} s, the machine being shared)`,
     ...results.map(([setup, figures], i) => {
       // Each many-worker row against the one-worker row measured just before it, pinned alike.
       const [, one] = results[i - 1] ?? [setup, figures];

@@ -23,6 +23,8 @@ const FIRST_RESTART_DELAY_MS = 100;
 const MAX_RESTART_DELAY_MS = 5_000;
 /** A worker that does not answer a scrape within this is left out of it. */
 const SCRAPE_TIMEOUT_MS = 2_000;
+/** Within main.ts's 10 s deadline: a worker's in-flight requests have this long, then the thread is ended. */
+const STOP_GRACE_MS = 9_000;
 /** API key ids are HMACs of the configured keys: a few per appliance. */
 const IN_FLIGHT_KEY_SLOTS = 1_024;
 
@@ -193,7 +195,9 @@ export function startPrimary(config: ServiceConfig, log: PrimaryLog): Primary {
         if (thread === null) return Promise.resolve();
         const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
         send(index, { type: 'stop' });
-        return exited;
+        // A worker that cannot stop (one that failed at start and closed its port) is ended all the same.
+        const timer = setTimeout(() => void thread.terminate(), STOP_GRACE_MS);
+        return exited.finally(() => clearTimeout(timer));
       }),
     ).then(() => undefined);
     return stopped;

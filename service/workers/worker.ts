@@ -27,7 +27,7 @@ async function run(): Promise<void> {
   const context = { packageRoot: root, tmpDir: tmpdir(), cwd: process.cwd(), memoryLimitBytes: process.constrainedMemory(), cpuBudget: data.workers };
   const parsed = parseConfig(process.env, context);
   // The primary parsed the same environment before starting any worker.
-  if (!parsed.ok) return post({ type: 'failed', message: parsed.error, exitCode: 2 });
+  if (!parsed.ok) return failed(parsed.error, 2);
   const config: ServiceConfig = {
     ...parsed.config,
     port: data.port,
@@ -47,7 +47,11 @@ async function run(): Promise<void> {
       case 'draw-key':
         return void drawKey(service);
       case 'render':
-        return void service?.metrics.render().then((text) => post({ type: 'rendered', id: message.id, text }));
+        // A worker whose metrics cannot be read adds nothing to the scrape, rather than hold it up.
+        return void service?.metrics.render().then(
+          (text) => post({ type: 'rendered', id: message.id, text }),
+          () => post({ type: 'rendered', id: message.id, text: '' }),
+        );
       case 'scraped':
         return scrapes.get(message.id)?.(message.text);
       case 'stop':
@@ -90,7 +94,7 @@ async function run(): Promise<void> {
     });
   } catch (err) {
     await tracing?.shutdown();
-    return post({ type: 'failed', message: err instanceof ConfigFileError ? `invalid configuration: ${err.message}` : `cannot start: ${(err as Error).message}`, exitCode: err instanceof ConfigFileError ? 2 : 1 });
+    return failed(err instanceof ConfigFileError ? `invalid configuration: ${err.message}` : `cannot start: ${(err as Error).message}`, err instanceof ConfigFileError ? 2 : 1);
   }
   post({ type: 'listening', url: service.url });
 
@@ -124,6 +128,12 @@ async function run(): Promise<void> {
     while (fleet.all().some((other) => other.coreState === 'starting' && !other.alive) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Tells the primary why this worker could not start, and ends the thread. */
+function failed(message: string, exitCode: number): void {
+  post({ type: 'failed', message, exitCode });
+  port.close();
 }
 
 /** Makes the process's attestation key from this worker's core, exactly as a lone process makes its own. */

@@ -15,8 +15,7 @@ import { startCluster } from '../../test/cluster/cluster.js';
 import { clientsFor, createNamespace } from '../../test/cluster/jest-cluster.js';
 import { HOSTILE_IMAGES } from '../../test/cluster/kubelet/programs.js';
 import { ApplianceApi } from '../../test/operator/appliance-api.js';
-import { fixtureImage, installCrd, installOperatorAccess, readManifests, startOperator } from '../../test/operator/operator-harness.js';
-import { chartOperatorMemoryLimit } from '../../test/chaos/chaos-operators.js';
+import { chartOperatorMemoryLimit, fixtureImage, installCrd, installOperatorAccess, readManifests, startOperator } from '../../test/operator/operator-harness.js';
 import { createMemoryCgroup } from '../../test/support/memory-cgroup.js';
 
 function option(name: string, fallback: number): number {

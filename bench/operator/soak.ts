@@ -4,7 +4,9 @@
  * pods deleted per minute, 10 % of the appliances scaled by one replica, one pod in fifty tampered), with every
  * transition checked (transitions.ts). Prints a line per minute (pods, operator RSS, watch restarts, misses)
  * and a summary; exits 1 on any missed transition. Real r4 pods cost ~185 MiB each (a service and its core),
- * so the default is 50 pods; 1,000 needs the stand-in pods of issue 17. Bounded: the churn stops after
+ * so the default is 50 pods; 1,000 needs the stand-in pods of issue 17. The operator runs in a memory cgroup
+ * limited as the chart limits its container (Node sizes its heap by it; unlimited, its RSS says little) and its
+ * OOM kills are printed. Bounded: the churn stops after
  * `minutes`, the cluster is torn down on exit and on SIGINT/SIGTERM.
  */
 import { TransitionChecker } from './transitions.js';
@@ -13,7 +15,8 @@ import { startCluster } from '../../test/cluster/cluster.js';
 import { clientsFor, createNamespace } from '../../test/cluster/jest-cluster.js';
 import { HOSTILE_IMAGES } from '../../test/cluster/kubelet/programs.js';
 import { ApplianceApi } from '../../test/operator/appliance-api.js';
-import { fixtureImage, installCrd, installOperatorAccess, readManifests, startOperator } from '../../test/operator/operator-harness.js';
+import { chartOperatorMemoryLimit, fixtureImage, installCrd, installOperatorAccess, readManifests, startOperator } from '../../test/operator/operator-harness.js';
+import { createMemoryCgroup } from '../../test/support/memory-cgroup.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -28,12 +31,13 @@ const intervalSeconds = option('interval', 10);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const cluster = await startCluster();
+const cgroup = createMemoryCgroup(`r4-soak-${process.pid}`, chartOperatorMemoryLimit());
 let failed = true;
 try {
   const clients = clientsFor(cluster.kc);
   await installCrd(clients);
   const kubeconfig = await installOperatorAccess(cluster, clients);
-  const operator = await startOperator(cluster, kubeconfig, 'op-soak');
+  const operator = await startOperator(cluster, kubeconfig, 'op-soak', {}, cgroup.wrap);
   const namespace = 'soak';
   await createNamespace(clients, namespace);
   const secret = readManifests('examples/appliance.yaml').find((o) => o.kind === 'Secret');
@@ -68,10 +72,11 @@ try {
       `(phase Running->attested p50 ${p(transitions.attestFromPhase, 0.5)} ms p99 ${p(transitions.attestFromPhase, 0.99)} ms); ` +
       `listening->cordoned p50 ${p(transitions.cordonLatencies, 0.5)} ms max ${p(transitions.cordonLatencies, 1)} ms; ` +
       `operator RSS first ${rss[0]} MiB last ${rss[rss.length - 1]} MiB max ${Math.max(...rss)} MiB; ` +
-      `watch restarts ${perMinute.reduce((s, m) => s + m.watchRestarts, 0)}; missed transitions ${transitions.misses.length} (lost ${transitions.lost.length}); ${((Date.now() - started) / 60000).toFixed(1)} min`,
+      `OOM kills ${cgroup.oomKills()} (limit ${chartOperatorMemoryLimit() / 1048576} MiB); watch restarts ${perMinute.reduce((s, m) => s + m.watchRestarts, 0)}; missed transitions ${transitions.misses.length} (lost ${transitions.lost.length}); ${((Date.now() - started) / 60000).toFixed(1)} min`,
   );
-  failed = transitions.misses.length > 0;
+  failed = transitions.misses.length > 0 || cgroup.oomKills() > 0;
 } finally {
   await cluster.stop();
+  await cgroup.remove();
 }
 process.exit(failed ? 1 : 0);

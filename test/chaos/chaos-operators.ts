@@ -2,27 +2,14 @@
 // them, operator processes (a leader and, when asked, a standby), each in a memory cgroup limited as the
 // chart limits the operator's container (so Node sizes its heap as it would there, and an OOM kill shows),
 // and the invariant checker watching it all.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { parseImageReference } from '../../api/v1alpha1/image.js';
 import type { ClusterHandle } from '../cluster/jest-cluster.js';
 import { HOSTILE_IMAGES } from '../cluster/kubelet/programs.js';
 import { ApplianceApi, condition } from '../operator/appliance-api.js';
-import { entropyImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from '../operator/operator-harness.js';
+import { chartOperatorMemoryLimit, entropyImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from '../operator/operator-harness.js';
 import { createMemoryCgroup, type MemoryCgroup } from '../support/memory-cgroup.js';
-import { repoRoot } from '../support/repo-paths.js';
 import { waitFor } from '../support/wait-for.js';
 import { InvariantChecker } from './invariants.js';
-
-/** The operator container's memory limit in the chart (operator.resources.limits.memory), in bytes. */
-export function chartOperatorMemoryLimit(): number {
-  const values = parse(readFileSync(join(repoRoot, 'charts/r4/values.yaml'), 'utf8')) as { operator: { resources: { limits: { memory: string } } } };
-  const limit = values.operator.resources.limits.memory;
-  const match = /^(\d+)Mi$/.exec(limit);
-  if (!match) throw new Error(`operator.resources.limits.memory ${limit} is not in Mi`);
-  return Number(match[1]) * 1048576;
-}
 
 /** Probes every 3 s, 2 s each, three misses before Unreachable: fast, yet not flaky on 2 busy cores. */
 export const INTERVAL_S = 3;

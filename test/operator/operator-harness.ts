@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig, loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { binaryPath } from '../cluster/binaries.js';
 import { clientsFor, type Clients } from '../cluster/jest-cluster.js';
 import type { LocalCluster } from '../cluster/cluster.js';
@@ -27,6 +28,15 @@ const runFile = promisify(execFile);
  */
 export function readManifests(relativePath: string): KubernetesObject[] {
   return (loadAllYaml(readFileSync(join(repoRoot, relativePath), 'utf8')) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => o !== null);
+}
+
+/** The operator container's memory limit in the chart (operator.resources.limits.memory), in bytes. */
+export function chartOperatorMemoryLimit(): number {
+  const values = parse(readFileSync(join(repoRoot, 'charts/r4/values.yaml'), 'utf8')) as { operator: { resources: { limits: { memory: string } } } };
+  const limit = values.operator.resources.limits.memory;
+  const match = /^(\d+)Mi$/.exec(limit);
+  if (!match) throw new Error(`operator.resources.limits.memory ${limit} is not in Mi`);
+  return Number(match[1]) * 1048576;
 }
 
 /** The entropy service image pods run in a cluster, as the operator's defaults name it and the kubelet reports it. */

@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { attestationMessage, type AttestationAnswer, type AttestationRequest } from '../../contracts/attestation.js';
 import { createCertificateAuthority, issueServerCertificate } from '../certificates/index.js';
-import { ConcurrencyLimit, MAX_ANSWER_BYTES, probeAttestation, type ProbeTarget } from './probe.js';
+import { ConcurrencyLimit, MAX_ANSWER_BYTES, probeAttestation, stallToleranceMs, type ProbeTarget } from './probe.js';
 
 const sha = 'c'.repeat(64);
 const document = JSON.stringify({ core_sha256: sha, integrity: 'verified', selftest: 'pass', mode: 'sealed' });
@@ -110,7 +110,31 @@ describe('probeAttestation over HTTP', () => {
     await new Promise((resolve) => closed.close(resolve));
     await expect(probeAttestation(plain(port), request(), 2000)).resolves.toMatchObject({ kind: 'unreachable', reason: expect.stringContaining('ECONNREFUSED') });
   });
+
+  test('a deadline the operator slept through (its event loop blocked) is re-armed: the waiting answer is read', async () => {
+    const port = await listen(createHttpServer(handler((asked) => answer(asked, key))));
+    const probe = probeAttestation(plain(port), request(), 300);
+    busyWait(300 + stallToleranceMs(300) + 400);
+    await expect(probe).resolves.toMatchObject({ kind: 'answered' });
+  });
+
+  test('a silent pod is unreachable even when every deadline is overslept', async () => {
+    const port = await listen(createHttpServer(() => undefined));
+    const probe = probeAttestation(plain(port), request(), 200);
+    const stalls = setInterval(() => busyWait(200 + stallToleranceMs(200) + 200), 50);
+    try {
+      await expect(probe).resolves.toEqual({ kind: 'unreachable', reason: 'no answer within 200 ms' });
+    } finally {
+      clearInterval(stalls);
+    }
+  });
 });
+
+/** Blocks the event loop, as a long GC pause or a starved CPU does to the operator. */
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
 
 describe('probeAttestation over TLS', () => {
   const key = keypair();

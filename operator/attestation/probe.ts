@@ -10,6 +10,12 @@ import type { ProbeOutcome } from './verdict.js';
 /** An honest answer is about 2 KiB; anything past this is refused, not buffered. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
+/** How often one probe's deadline may be found overslept and re-armed (issue 17: a stalled operator). */
+export const MAX_STALLED_DEADLINES = 2;
+
+/** A deadline timer firing later than this was overslept by the operator, not missed by the pod. */
+export const stallToleranceMs = (timeoutMs: number): number => Math.max(500, timeoutMs / 4);
+
 /** How to reach a pod: its address, and for TLS the name its certificate must carry and the CA to trust. */
 export interface ProbeTarget {
   host: string;
@@ -31,8 +37,23 @@ export function probeAttestation(target: ProbeTarget, request: AttestationReques
       req.destroy();
       resolve(outcome);
     };
-    // One deadline for the whole exchange: connecting, the TLS handshake, headers and body.
-    const deadline = setTimeout(() => finish({ kind: 'unreachable', reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    // One deadline for the whole exchange: connecting, the TLS handshake, headers and body. A deadline the
+    // operator itself slept through (its event loop stalled: GC, CPU starvation) says nothing about the pod,
+    // whose answer may be waiting unread: it is re-armed, at most MAX_STALLED_DEADLINES times, so a silent pod
+    // is still found unreachable and a stalled operator does not cordon a whole fleet for its own pause.
+    let due = performance.now() + timeoutMs;
+    let stalled = 0;
+    const onDeadline = () => {
+      const now = performance.now();
+      if (now - due > stallToleranceMs(timeoutMs) && stalled < MAX_STALLED_DEADLINES) {
+        stalled += 1;
+        due = now + timeoutMs;
+        deadline = setTimeout(onDeadline, timeoutMs);
+        return;
+      }
+      finish({ kind: 'unreachable', reason: `no answer within ${timeoutMs} ms` });
+    };
+    let deadline = setTimeout(onDeadline, timeoutMs);
     const options = { host: target.host, port: target.port, path: `${ATTESTATION_PATH}?${attestationQuery(request)}`, method: 'GET', headers: { accept: 'application/json' }, agent: false };
     const req: ClientRequest = target.tls
       ? httpsRequest({ ...options, servername: target.tls.servername, ...(target.tls.ca !== undefined && { ca: target.tls.ca }) })

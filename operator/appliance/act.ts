@@ -1,6 +1,7 @@
 // The doing half of a reconcile: performs a Plan against the API server, in the order that keeps traffic
-// safe — the certificate first (pods mount it), the pods' gates and labels, then the children (among them
-// the EndpointSlice, so a pod is shown attested before it is listed), an eviction, the status. A child is
+// safe — the certificate first (pods mount it), the gates of pods attested, the EndpointSlice (so a pod is
+// shown attested before it is listed), the gates and labels of pods cordoned (so a pod leaves the slice
+// before its gate closes), then the other children, an eviction, the status. A child is
 // applied only over nothing or over its own earlier self, never over another's object of its name. Any failed
 // call throws, and the work queue retries the whole reconcile from fresh state.
 import {
@@ -24,7 +25,7 @@ import { writeVrfKeys, type VrfKeysOutcome } from '../vrf/keys-act.js';
 import type { ChildConflict } from './admission.js';
 import { tlsSecret, type OwnedObject } from './children.js';
 import { ownership } from './ownership.js';
-import { EVICTION_SPACING_MS, type Plan } from './plan.js';
+import { EVICTION_SPACING_MS, type Plan, type PodPatch } from './plan.js';
 
 /** The operator's name in managedFields. */
 export const FIELD_MANAGER = MANAGED_BY;
@@ -74,24 +75,20 @@ export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; 
       deps.events.forAppliance({ name, namespace }, { reason: 'CertificateIssued', type: 'Normal', message: `issued a certificate for ${dnsNames.join(', ')}: ${plan.certificate.reason}` });
     }
   }
-  await Promise.all(
-    plan.podPatches.map(async ({ pod, condition, label }) => {
-      if (condition) {
-        await deps.core.patchNamespacedPodStatus(
-          { name: pod.name, namespace: pod.namespace, body: { status: { conditions: [condition] } } },
-          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-        );
-      }
-      if (label !== undefined) {
-        await deps.core.patchNamespacedPod(
-          { name: pod.name, namespace: pod.namespace, body: { metadata: { labels: { [CORDONED_LABEL]: label } } } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
-      }
-    }),
-  );
+  // A pod gains its gate before the EndpointSlice lists it, and leaves the slice before its gate turns
+  // False: either way it is never listed while its gate says otherwise. The demotions run even when the
+  // slice cannot be written, so the gate (which the Service's own slices follow) still closes.
+  const demoted = (patch: PodPatch) => patch.condition?.status === 'False' || patch.label === 'true';
+  await patchPods(deps, plan.podPatches.filter((patch) => !demoted(patch)));
   let vrfKeys: VrfKeysOutcome | undefined;
   let apply = plan.apply;
+  const slices = apply.filter((child) => child.kind === 'EndpointSlice');
+  try {
+    for (const slice of slices) await applyOwned(slice);
+  } finally {
+    await patchPods(deps, plan.podPatches.filter(demoted));
+  }
+  apply = apply.filter((child) => child.kind !== 'EndpointSlice');
   if (plan.vrfKeys) {
     vrfKeys = await writeVrfKeys({ core: deps.core, keyMaker: deps.vrfKeyMaker }, target, plan.vrfKeys, new Date());
     if (vrfKeys.ok) {
@@ -126,7 +123,26 @@ export async function act(deps: ActDeps, target: { appliance: EntropyAppliance; 
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
   }
-  return { applied: apply.length > 0 && apply.length === plan.apply.length, requeueAfter, conflicts, ...(vrfKeys && { vrfKeys }) };
+  return { applied: apply.length + slices.length > 0 && apply.length + slices.length === plan.apply.length, requeueAfter, conflicts, ...(vrfKeys && { vrfKeys }) };
+}
+
+async function patchPods(deps: ActDeps, patches: readonly PodPatch[]): Promise<void> {
+  await Promise.all(
+    patches.map(async ({ pod, condition, label }) => {
+      if (condition) {
+        await deps.core.patchNamespacedPodStatus(
+          { name: pod.name, namespace: pod.namespace, body: { status: { conditions: [condition] } } },
+          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+        );
+      }
+      if (label !== undefined) {
+        await deps.core.patchNamespacedPod(
+          { name: pod.name, namespace: pod.namespace, body: { metadata: { labels: { [CORDONED_LABEL]: label } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      }
+    }),
+  );
 }
 
 /**

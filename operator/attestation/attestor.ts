@@ -210,7 +210,7 @@ export class Attestor {
   private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, containerId: string, outcome: ProbeOutcome): boolean {
     const record = this.record(pod);
     const previous = record.attestation;
-    const next = attest(outcome, { expectedCoreSha256: target.expectedCoreSha256, failureThreshold: target.failureThreshold, containerId }, previous);
+    const next = attest(outcome, { expectedCoreSha256: target.expectedCoreSha256, failureThreshold: target.failureThreshold, containerId, starting: entropyContainer(pod)?.ready !== true }, previous);
     record.attestation = next;
     record.lastChecked = new Date().toISOString();
     if (next.verdict === 'Cordoned' && previous.verdict !== 'Cordoned') record.cordonedSince = Date.now();

@@ -68,6 +68,17 @@ describe('attest', () => {
     expect(a.verdict).toBe('Cordoned');
   });
 
+  test('a new pod still starting (its container not ready) is not counted unreachable; once ready it is', () => {
+    const starting = { ...exp(1), starting: true };
+    let a = attest(unreachable, starting);
+    expect(a).toEqual(PENDING);
+    a = attest(unreachable, starting, a);
+    expect(a).toEqual(PENDING);
+    expect(attest(unreachable, exp(1), a)).toMatchObject({ verdict: 'Cordoned', reason: 'Unreachable' });
+    const silenced = attest(unreachable, starting, attest(answered(), exp(1)));
+    expect(silenced).toMatchObject({ verdict: 'Cordoned', reason: 'Unreachable' });
+  });
+
   test('an answer after failures resets the count and uncordons', () => {
     const down = attest(unreachable, exp(1));
     expect(down.verdict).toBe('Cordoned');

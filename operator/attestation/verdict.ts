@@ -47,6 +47,8 @@ export interface Expectation {
   failureThreshold: number;
   /** The container the kubelet reports now, which the answer's key is bound to. */
   containerId: string;
+  /** The container has not passed its readiness probe yet: its service may not listen yet. */
+  starting?: boolean;
 }
 
 const short = (text: string) => `${text.slice(0, 12)}…`;
@@ -131,6 +133,9 @@ export function attest(outcome: ProbeOutcome, expectation: Expectation, previous
     case 'malformed':
       return cordoned('MalformedResponse', outcome.reason, previous, previous.consecutiveFailures + 1);
     case 'unreachable': {
+      // A pod that never answered and whose service is still starting is not missing probes, only early:
+      // it stays Pending (out of traffic) rather than being cordoned and reported before it ever listened.
+      if (expectation.starting && previous.verdict === 'Pending') return previous;
       const failures = previous.consecutiveFailures + 1;
       if (failures >= expectation.failureThreshold) {
         return cordoned('Unreachable', `no answer to ${failures} consecutive probes (last: ${outcome.reason})`, previous, failures);

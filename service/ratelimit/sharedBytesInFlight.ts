@@ -1,5 +1,6 @@
 import { admission, type Admission, type InFlightAccount, type InFlightLimits } from './bytesInFlight.js';
 import { KEY_BYTES } from './sharedLimiter.js';
+import { slotHash, withTableLock } from './sharedTable.js';
 
 /**
  * BytesInFlight for several worker threads: the total and each key's bytes in one SharedArrayBuffer, every
@@ -43,7 +44,7 @@ export class SharedBytesInFlight implements InFlightAccount {
   }
 
   reserve(keyId: string, cost: number): Admission {
-    return this.locked(() => {
+    return withTableLock(this.header, () => {
       const slot = this.slotOf(keyId);
       if (slot < 0) return 'key_full';
       const verdict = admission(this.total[0] ?? 0, this.bytesOf[slot] ?? 0, cost, this.limits);
@@ -55,7 +56,7 @@ export class SharedBytesInFlight implements InFlightAccount {
   }
 
   release(keyId: string, cost: number): void {
-    this.locked(() => {
+    withTableLock(this.header, () => {
       const slot = this.slotOf(keyId);
       this.total[0] = (this.total[0] ?? 0) - cost;
       if (slot >= 0) this.bytesOf[slot] = (this.bytesOf[slot] ?? 0) - cost;
@@ -63,12 +64,12 @@ export class SharedBytesInFlight implements InFlightAccount {
   }
 
   get bytes(): number {
-    return this.locked(() => this.total[0] ?? 0);
+    return withTableLock(this.header, () => this.total[0] ?? 0);
   }
 
   /** Keys with answers in flight now. */
   get keysInFlight(): number {
-    return this.locked(() => this.bytesOf.reduce((n, bytes, slot) => n + ((this.lengths[slot] ?? 0) > 0 && bytes > 0 ? 1 : 0), 0));
+    return withTableLock(this.header, () => this.bytesOf.reduce((n, bytes, slot) => n + ((this.lengths[slot] ?? 0) > 0 && bytes > 0 ? 1 : 0), 0));
   }
 
   /** The key's slot, made if new; when the table is full, the keys with nothing in flight are dropped first. */
@@ -84,14 +85,14 @@ export class SharedBytesInFlight implements InFlightAccount {
 
   private find(key: Uint8Array): number {
     const mask = this.lengths.length - 1;
-    for (let slot = this.hash(key) & mask; (this.lengths[slot] ?? 0) !== 0; slot = (slot + 1) & mask)
+    for (let slot = slotHash(key) & mask; (this.lengths[slot] ?? 0) !== 0; slot = (slot + 1) & mask)
       if (this.lengths[slot] === key.length && this.sameKey(slot, key)) return slot;
     return -1;
   }
 
   private insert(key: Uint8Array): number {
     const mask = this.lengths.length - 1;
-    let slot = this.hash(key) & mask;
+    let slot = slotHash(key) & mask;
     while ((this.lengths[slot] ?? 0) !== 0) slot = (slot + 1) & mask;
     this.keys.set(key, slot * KEY_BYTES);
     this.lengths[slot] = key.length;
@@ -115,23 +116,5 @@ export class SharedBytesInFlight implements InFlightAccount {
     const base = slot * KEY_BYTES;
     for (let i = 0; i < key.length; i++) if (this.keys[base + i] !== key[i]) return false;
     return true;
-  }
-
-  /** FNV-1a: key ids are the service's own (HMACs of the keys), not chosen by clients. */
-  private hash(key: Uint8Array): number {
-    let h = 0x811c9dc5;
-    for (const byte of key) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
-    return h;
-  }
-
-  private locked<T>(body: () => T): T {
-    for (let spins = 0; Atomics.compareExchange(this.header, 0, 0, 1) !== 0; spins++)
-      if (spins > 100) Atomics.wait(this.header, 0, 1, 1);
-    try {
-      return body();
-    } finally {
-      Atomics.store(this.header, 0, 0);
-      Atomics.notify(this.header, 0, 1);
-    }
   }
 }

@@ -1,4 +1,5 @@
 import { isIdle, take, wait, type Bucket } from './tokenBucket.js';
+import { slotHash, withTableLock } from './sharedTable.js';
 
 /**
  * Token buckets by client, as RateLimiter keeps them, in one SharedArrayBuffer that every worker thread of
@@ -49,7 +50,7 @@ export class SharedRateLimiter {
   /** 0 when the client may spend `cost` now (and it is charged), else the whole seconds to wait. */
   check(client: string, cost: number, nowMs: number): number {
     if (this.ratePerS === 0) return 0;
-    return this.locked(() => {
+    return withTableLock(this.header, () => {
       const slot = this.slotOf(client, true);
       if (slot < 0) return 1;
       return this.withBucket(slot, (bucket, now) => take(bucket, now, cost, this.ratePerS), nowMs);
@@ -59,7 +60,7 @@ export class SharedRateLimiter {
   /** What check() would answer, charging nothing. */
   peek(client: string, cost: number, nowMs: number): number {
     if (this.ratePerS === 0) return 0;
-    return this.locked(() => {
+    return withTableLock(this.header, () => {
       const slot = this.slotOf(client, false);
       return slot < 0 ? 0 : this.withBucket(slot, (bucket, now) => wait(bucket, now, cost, this.ratePerS), nowMs);
     });
@@ -67,7 +68,7 @@ export class SharedRateLimiter {
 
   /** Forgets the clients whose buckets have refilled, re-placing the others so that lookups find them. */
   sweep(nowMs: number): void {
-    this.locked(() => {
+    withTableLock(this.header, () => {
       const kept: { key: Uint8Array; tokens: number; updatedMs: number }[] = [];
       for (let slot = 0; slot < this.lengths.length; slot++) {
         const length = this.lengths[slot] ?? 0;
@@ -111,7 +112,7 @@ export class SharedRateLimiter {
     if (written > KEY_BYTES) throw new RangeError(`a rate-limited client name is at most ${KEY_BYTES} bytes`);
     const key = this.scratch.subarray(0, written);
     const mask = this.lengths.length - 1;
-    for (let probe = 0, slot = this.hash(key) & mask; probe < MAX_PROBES; probe++, slot = (slot + 1) & mask) {
+    for (let probe = 0, slot = slotHash(key, this.header[2] ?? 0) & mask; probe < MAX_PROBES; probe++, slot = (slot + 1) & mask) {
       const length = this.lengths[slot] ?? 0;
       if (length === 0) {
         if (!insert) return -1;
@@ -126,7 +127,7 @@ export class SharedRateLimiter {
 
   private place(key: Uint8Array): number {
     const mask = this.lengths.length - 1;
-    let slot = this.hash(key) & mask;
+    let slot = slotHash(key, this.header[2] ?? 0) & mask;
     while ((this.lengths[slot] ?? 0) !== 0) slot = (slot + 1) & mask;
     this.store(slot, key);
     return slot;
@@ -142,24 +143,5 @@ export class SharedRateLimiter {
     const base = slot * KEY_BYTES;
     for (let i = 0; i < key.length; i++) if (this.keys[base + i] !== key[i]) return false;
     return true;
-  }
-
-  /** FNV-1a, seeded per table: spreads slots, not a secret (a flood of names ends in "full", refused). */
-  private hash(key: Uint8Array): number {
-    let h = (0x811c9dc5 ^ (this.header[2] ?? 0)) >>> 0;
-    for (const byte of key) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
-    return h;
-  }
-
-  /** One table lock for every worker: takes are short (no I/O, no allocation), so a spin then a wait. */
-  private locked<T>(body: () => T): T {
-    for (let spins = 0; Atomics.compareExchange(this.header, 0, 0, 1) !== 0; spins++)
-      if (spins > 100) Atomics.wait(this.header, 0, 1, 1);
-    try {
-      return body();
-    } finally {
-      Atomics.store(this.header, 0, 0);
-      Atomics.notify(this.header, 0, 1);
-    }
   }
 }

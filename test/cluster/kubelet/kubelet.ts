@@ -26,6 +26,7 @@ import { PodRunner } from './pod-runner.js';
 import { desiredPodStatus, statusDiffers, statusPatch } from './pod-status.js';
 import type { VolumeSourceWatch } from './volume-source-watch.js';
 import type { SourceKind } from './volumes.js';
+import { restartOnError } from './restart-on-error.js';
 
 export interface KubeletOptions {
   kc: KubeConfig;
@@ -85,17 +86,6 @@ export class FakeKubelet {
     return kubelet;
   }
 
-  /** ListWatch stops on errors other than expiry; this starts it again, with a capped backoff. */
-  private restartOnError(informer: ListWatch<V1Pod>, what: string): void {
-    let restarts = 0;
-    informer.on('connect', () => (restarts = 0));
-    informer.on('error', (error: unknown) => {
-      if (this.stopped) return;
-      const delay = Math.min(1000 * 2 ** restarts++, 30_000);
-      this.log(`${what} watch failed, restarting in ${delay / 1000}s: ${String(error)}`);
-      void sleep(delay).then(() => (this.stopped ? undefined : informer.start()));
-    });
-  }
 
   /** A Secret or ConfigMap was added or changed: the running pods of its namespace write their volumes again. */
   private volumeSourceChanged(kind: SourceKind, namespace: string, name: string): void {
@@ -118,7 +108,7 @@ export class FakeKubelet {
     informer.on('add', enqueue);
     informer.on('update', enqueue);
     informer.on('delete', enqueue);
-    this.restartOnError(informer, 'pod');
+    restartOnError(informer, 'pod', (line) => this.log(line), () => this.stopped);
     this.informer = informer;
     await informer.start();
   }

@@ -4,8 +4,8 @@
 // namespace write again the volumes made from it. A deleted one is not told: its last content stays in
 // those volumes, as with the kubelet.
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceKind } from './volumes.js';
+import { restartOnError } from './restart-on-error.js';
 
 export type VolumeSourceListener = (kind: SourceKind, namespace: string, name: string) => void;
 
@@ -30,24 +30,13 @@ export class VolumeSourceWatch {
       };
       informer.on('add', changed);
       informer.on('update', changed);
-      watch.restartOnError(informer, kind);
+      restartOnError(informer, kind, (line) => watch.log(line), () => watch.stopped);
       watch.informers.push(informer);
       await informer.start();
     }
     return watch;
   }
 
-  /** ListWatch stops on errors other than expiry; this starts it again, with a capped backoff. */
-  private restartOnError(informer: ListWatch<V1Secret | V1ConfigMap>, what: string): void {
-    let restarts = 0;
-    informer.on('connect', () => (restarts = 0));
-    informer.on('error', (error: unknown) => {
-      if (this.stopped) return;
-      const delay = Math.min(1000 * 2 ** restarts++, 30_000);
-      this.log(`${what} watch failed, restarting in ${delay / 1000}s: ${String(error)}`);
-      void sleep(delay).then(() => (this.stopped ? undefined : informer.start()));
-    });
-  }
 
   /** Calls `listener` for every added or changed Secret or ConfigMap; returns the unsubscribe. */
   subscribe(listener: VolumeSourceListener): () => void {

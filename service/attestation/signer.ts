@@ -4,6 +4,7 @@
 // the process: the operator binds it to this container at first contact and cordons a container whose
 // key changes.
 import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { ATTESTATION_ALGORITHM, attestationMessage, type AttestationAnswer, type AttestationRequest } from '../../contracts/attestation.js';
 import { wipeAnswer } from '../core/answerBuffers.js';
 import { drawEntropy } from '../core/entropy.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
@@ -63,4 +64,19 @@ export class AttestationSigner implements AttestationKeySource {
     });
     return made;
   }
+}
+
+/** The answer to `request` with `document`: signed with `key`, or unsigned, saying why. */
+export function attestationAnswer(request: AttestationRequest, document: string, key: SigningKey | { unsigned: string }): AttestationAnswer {
+  const signed = 'sign' in key;
+  return {
+    algorithm: ATTESTATION_ALGORITHM,
+    nonce: request.nonce,
+    pod_uid: request.podUid,
+    container_id: request.containerId,
+    document,
+    public_key: signed ? key.publicKey.toString('base64') : null,
+    signature: signed ? key.sign(attestationMessage(request, document)).toString('base64') : null,
+    unsigned_reason: signed ? null : key.unsigned,
+  };
 }

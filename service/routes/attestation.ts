@@ -1,6 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify';
-import { ATTESTATION_ALGORITHM, ATTESTATION_PATH, attestationMessage, CONTAINER_ID_PATTERN, NONCE_PATTERN, POD_UID_PATTERN, type AttestationAnswer } from '../../contracts/attestation.js';
-import type { AttestationKeySource } from '../attestation/signer.js';
+import { ATTESTATION_ALGORITHM, ATTESTATION_PATH, CONTAINER_ID_PATTERN, NONCE_PATTERN, POD_UID_PATTERN } from '../../contracts/attestation.js';
+import { attestationAnswer, type AttestationKeySource } from '../attestation/signer.js';
 import type { CoreSupervisor } from '../core/supervisor.js';
 import type { WorkerCore } from '../workers/fleetState.js';
 import { parseAttestationQuery } from './attestationQuery.js';
@@ -63,21 +63,10 @@ export const attestationRoute: FastifyPluginCallback<AttestationRouteOptions> = 
     async (request, reply) => {
       const parsed = parseAttestationQuery(request.query as Record<string, unknown>);
       if (!parsed.ok) return reply.code(400).send({ detail: parsed.detail });
-      const { nonce, podUid, containerId } = parsed.request;
       const uptimeS = (Date.now() - options.startedAt) / 1000;
       const document = JSON.stringify(versionDocument(options.supervisor.snapshot(), options.build, options.limits, options.posture, uptimeS, options.workers?.()));
       const key = await options.signer.current().catch((err: Error) => ({ unsigned: `no attestation key: ${err.message}` }));
-      const signed = 'sign' in key;
-      const answer: AttestationAnswer = {
-        algorithm: ATTESTATION_ALGORITHM,
-        nonce,
-        pod_uid: podUid,
-        container_id: containerId,
-        document,
-        public_key: signed ? key.publicKey.toString('base64') : null,
-        signature: signed ? key.sign(attestationMessage({ nonce, podUid, containerId }, document)).toString('base64') : null,
-        unsigned_reason: signed ? null : key.unsigned,
-      };
+      const answer = attestationAnswer(parsed.request, document, key);
       return reply.header('cache-control', 'no-store').send(answer);
     },
   );

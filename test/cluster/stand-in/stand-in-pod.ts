@@ -5,9 +5,9 @@
 // CSPRNG, not from the core, and there is no core process (core.pid is null).
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ATTESTATION_ALGORITHM, ATTESTATION_PATH, attestationMessage, type AttestationAnswer } from '../../../contracts/attestation.js';
+import { ATTESTATION_PATH } from '../../../contracts/attestation.js';
 import type { ManifestResult } from '../../../contracts/manifest.js';
-import { signingKeyFromSeed, type SigningKey } from '../../../service/attestation/signer.js';
+import { attestationAnswer, signingKeyFromSeed, type SigningKey } from '../../../service/attestation/signer.js';
 import type { ServiceConfig } from '../../../service/config.js';
 import { integrityVerdict } from '../../../service/core/integrity.js';
 import { canServe, modeFor } from '../../../service/core/mode.js';
@@ -120,20 +120,10 @@ export class StandInPod {
   private attestation(url: URL, snapshot: AttestationSnapshot): [number, unknown] {
     const parsed = parseAttestationQuery(queryOf(url));
     if (!parsed.ok) return [400, { detail: parsed.detail }];
-    const { nonce, podUid, containerId } = parsed.request;
     const document = this.document(snapshot);
     const key = this.tamper === 'unsigned' ? undefined : this.signingKey(snapshot);
     const unsignedReason = this.tamper === 'unsigned' ? 'the stand-in hub was told to answer unsigned' : `no attestation key: the core has not served sealed yet (mode ${snapshot.mode}: ${snapshot.reason ?? 'starting'})`;
-    const answer: AttestationAnswer = {
-      algorithm: ATTESTATION_ALGORITHM,
-      nonce,
-      pod_uid: podUid,
-      container_id: containerId,
-      document,
-      public_key: key ? key.publicKey.toString('base64') : null,
-      signature: key ? key.sign(attestationMessage({ nonce, podUid, containerId }, document)).toString('base64') : null,
-      unsigned_reason: key ? null : unsignedReason,
-    };
+    const answer = attestationAnswer(parsed.request, document, key ?? { unsigned: unsignedReason });
     return [200, answer];
   }
 }

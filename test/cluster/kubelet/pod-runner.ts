@@ -9,6 +9,7 @@ import type { EnvSources } from './container-env.js';
 import { ContainerRunner, creatingStatus } from './container-runner.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import type { PodObservation } from './pod-status.js';
+import { imageName, standInProgram } from './programs.js';
 import { PodVolumes } from './pod-volumes.js';
 import type { SourceKind } from './volumes.js';
 
@@ -35,8 +36,22 @@ export function podDirectory(podsDir: string, uid: string): string {
   return join(podsDir, uid.slice(0, 13));
 }
 
+/** Marks a pod that makes no Service calls, so the harness gives it no Service rules or hosts file. */
+export const NO_SERVICES_ANNOTATION = 'r4.dev/harness-no-services';
+
+/**
+ * Whether the pod gets Service rules and a hosts file. Stand-in pods (image r4-stand-in) only answer, and
+ * the rules of every attached pod are rewritten on each Service change: a thousand of them would keep a
+ * core busy for nothing.
+ */
+export function usesServices(pod: V1Pod): boolean {
+  if (pod.metadata?.annotations?.[NO_SERVICES_ANNOTATION] !== undefined) return false;
+  return !(pod.spec?.containers ?? []).every((c) => imageName(c.image ?? '') === standInProgram.image);
+}
+
 export class PodRunner {
   private netns: { netns: string; ip: string } | undefined;
+  private servicesAttached = false;
   private containers: ContainerRunner[] = [];
   private waitingStatuses: V1ContainerStatus[];
   private readonly startTime = new Date();
@@ -76,7 +91,10 @@ export class PodRunner {
     }
     const sandbox = await this.context.network.addPod();
     this.netns = sandbox;
-    await this.context.services.attach(sandbox.netns, { name: this.pod.metadata?.name ?? '', namespace, ip: sandbox.ip });
+    if (usesServices(this.pod)) {
+      await this.context.services.attach(sandbox.netns, { name: this.pod.metadata?.name ?? '', namespace, ip: sandbox.ip });
+      this.servicesAttached = true;
+    }
     this.containers = (this.pod.spec?.containers ?? []).map(
       (spec) =>
         new ContainerRunner(spec, {
@@ -114,7 +132,8 @@ export class PodRunner {
   async stop(graceMs: number): Promise<void> {
     await Promise.all([...this.containers.map((c) => c.stop(graceMs)), this.volumes.stop()]);
     if (this.netns) {
-      await this.context.services.detach(this.netns.netns);
+      if (this.servicesAttached) await this.context.services.detach(this.netns.netns);
+      this.servicesAttached = false;
       await this.context.network.removePod(this.netns.netns);
     }
     this.netns = undefined;

@@ -108,7 +108,7 @@ async function measureSize(size: number): Promise<SizeResult> {
     await installCrd(clients);
     operator = await startOperator(cluster, await installOperatorAccess(cluster, clients), 'op-bench', { LOG_LEVEL: 'info' });
     const api = new ApplianceApi(clients);
-    tracker = await PodTracker.start(cluster.kc, NAMESPACE);
+    tracker = await PodTracker.start(cluster.binDir, cluster.kubeconfigPath, NAMESPACE);
     const createdAt = Date.now();
     await createFleet(clients, api, appliances);
     const pods = tracker;
@@ -116,7 +116,7 @@ async function measureSize(size: number): Promise<SizeResult> {
       const live = pods.live();
       return `${live.length} pods, ${live.filter((p) => p.runningAt).length} Running, ${live.filter((p) => p.attestedAt).length} attested`;
     };
-    const timeout = 120_000 + total * 1_500;
+    const timeout = 180_000 + total * 2_000;
     const runningAll = await until('every pod Running', timeout, () => {
       const live = pods.live();
       return live.length === total && live.every((p) => p.runningAt) ? Math.max(...live.map((p) => p.runningAt as number)) : undefined;

@@ -84,7 +84,35 @@ async function createFleet(clients: Clients, api: ApplianceApi, appliances: Retu
   if (!secret) throw new Error('examples/appliance.yaml has no Secret');
   await clients.objects.create({ ...secret, metadata: { ...secret.metadata, namespace: NAMESPACE } });
   for (const a of appliances) {
-    await api.create(NAMESPACE, a.name, { apiKeySecretRef: { name: secret.metadata?.name }, replicas: a.replicas, ...(a.standIn && { image: STAND_IN }) });
+    await createOnce(() => api.create(NAMESPACE, a.name, { apiKeySecretRef: { name: secret.metadata?.name }, replicas: a.replicas, ...(a.standIn && { image: STAND_IN }) }), a.name);
+  }
+}
+
+const CREATE_ATTEMPTS = 5;
+const CREATE_TIMEOUT_MS = 30_000;
+
+/**
+ * A create that an overloaded API server may never answer (one hung for minutes at 1,000 pods): each
+ * attempt is given up after CREATE_TIMEOUT_MS and tried again; AlreadyExists means an earlier one landed.
+ */
+async function createOnce(create: () => Promise<void>, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CREATE_TIMEOUT_MS / 1000}s`)), CREATE_TIMEOUT_MS);
+    });
+    const creating = create();
+    // An attempt given up on may still fail later: that is no longer news.
+    creating.catch(() => undefined);
+    try {
+      await Promise.race([creating, timeout]);
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code === 409) return;
+      if (attempt >= CREATE_ATTEMPTS) throw new Error(`creating appliance ${name}: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

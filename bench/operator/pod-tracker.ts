@@ -1,6 +1,10 @@
 // When each pod of a namespace was first seen Running and first seen attested (its r4.dev/attested gate
-// True), from a watch: event times as the bench observes them, not the seconds-rounded times in status.
-import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+// True). Read by `kubectl get pods` every POLL_MS in a process of its own: in the harness's process, busy
+// playing every node's kubelet, a watch of its own fell minutes behind at 100 pods. The times are when the
+// bench saw the change, so they are precise to POLL_MS.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ATTESTED_CONDITION } from '../../api/v1alpha1/labels.js';
 
 export interface PodTimes {
@@ -12,44 +16,54 @@ export interface PodTimes {
   deleted?: boolean;
 }
 
-const running = (pod: V1Pod) => pod.status?.phase === 'Running' && pod.status.containerStatuses?.[0]?.state?.running !== undefined;
-const attested = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === ATTESTED_CONDITION && c.status === 'True') ?? false;
+const POLL_MS = 2_000;
+const run = promisify(execFile);
+const COLUMNS = [
+  '{.metadata.uid}',
+  '{.metadata.name}',
+  '{.spec.containers[0].image}',
+  '{.status.phase}',
+  '{.status.containerStatuses[0].state.running.startedAt}',
+  `{.status.conditions[?(@.type=="${ATTESTED_CONDITION}")].status}`,
+  '{.metadata.deletionTimestamp}',
+];
+const JSONPATH = `{range .items[*]}${COLUMNS.join('{"\\t"}')}{"\\n"}{end}`;
 
 export class PodTracker {
   readonly pods = new Map<string, PodTimes>();
-  private request: { abort(): void } | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   private constructor(
-    private readonly kc: KubeConfig,
+    private readonly kubectl: string,
+    private readonly kubeconfig: string,
     private readonly namespace: string,
   ) {}
 
-  static async start(kc: KubeConfig, namespace: string): Promise<PodTracker> {
-    const tracker = new PodTracker(kc, namespace);
-    await tracker.watch();
+  static async start(binDir: string, kubeconfig: string, namespace: string): Promise<PodTracker> {
+    const tracker = new PodTracker(join(binDir, 'kubectl'), kubeconfig, namespace);
+    await tracker.poll();
     return tracker;
   }
 
-  private seen(type: string, pod: V1Pod): void {
-    const uid = pod.metadata?.uid ?? '';
-    const now = Date.now();
-    const times = this.pods.get(uid) ?? { name: pod.metadata?.name ?? '', uid, image: pod.spec?.containers[0]?.image ?? '' };
-    this.pods.set(uid, times);
-    if (type === 'DELETED' || pod.metadata?.deletionTimestamp) times.deleted = true;
-    if (times.runningAt === undefined && running(pod)) times.runningAt = now;
-    if (times.attestedAt === undefined && attested(pod)) times.attestedAt = now;
-  }
-
-  // A watch that ends (the server's timeout) starts again; its replay of ADDED events changes no first time.
-  private async watch(): Promise<void> {
+  private async poll(): Promise<void> {
     if (this.stopped) return;
-    this.request = await new Watch(this.kc).watch(
-      `/api/v1/namespaces/${this.namespace}/pods`,
-      {},
-      (type: string, pod: V1Pod) => this.seen(type, pod),
-      () => void this.watch().catch(() => undefined),
-    );
+    try {
+      const { stdout } = await run(this.kubectl, ['--kubeconfig', this.kubeconfig, '-n', this.namespace, 'get', 'pods', '-o', `jsonpath=${JSONPATH}`], { maxBuffer: 64 << 20, timeout: 30_000 });
+      const now = Date.now();
+      for (const line of stdout.split('\n')) {
+        const [uid, name = '', image = '', phase, runningSince, gate, deleting] = line.split('\t');
+        if (!uid) continue;
+        const times = this.pods.get(uid) ?? { name, uid, image };
+        this.pods.set(uid, times);
+        if (deleting) times.deleted = true;
+        if (times.runningAt === undefined && phase === 'Running' && runningSince) times.runningAt = now;
+        if (times.attestedAt === undefined && gate === 'True') times.attestedAt = now;
+      }
+    } catch {
+      // An overloaded API server: the next poll tries again.
+    }
+    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), POLL_MS);
   }
 
   live(): PodTimes[] {
@@ -58,6 +72,6 @@ export class PodTracker {
 
   stop(): void {
     this.stopped = true;
-    this.request?.abort();
+    clearTimeout(this.timer);
   }
 }

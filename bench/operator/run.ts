@@ -84,7 +84,35 @@ async function createFleet(clients: Clients, api: ApplianceApi, appliances: Retu
   if (!secret) throw new Error('examples/appliance.yaml has no Secret');
   await clients.objects.create({ ...secret, metadata: { ...secret.metadata, namespace: NAMESPACE } });
   for (const a of appliances) {
-    await api.create(NAMESPACE, a.name, { apiKeySecretRef: { name: secret.metadata?.name }, replicas: a.replicas, ...(a.standIn && { image: STAND_IN }) });
+    await createOnce(() => api.create(NAMESPACE, a.name, { apiKeySecretRef: { name: secret.metadata?.name }, replicas: a.replicas, ...(a.standIn && { image: STAND_IN }) }), a.name);
+  }
+}
+
+const CREATE_ATTEMPTS = 5;
+const CREATE_TIMEOUT_MS = 30_000;
+
+/**
+ * A create that an overloaded API server may never answer (one hung for minutes at 1,000 pods): each
+ * attempt is given up after CREATE_TIMEOUT_MS and tried again; AlreadyExists means an earlier one landed.
+ */
+async function createOnce(create: () => Promise<void>, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CREATE_TIMEOUT_MS / 1000}s`)), CREATE_TIMEOUT_MS);
+    });
+    const creating = create();
+    // An attempt given up on may still fail later: that is no longer news.
+    creating.catch(() => undefined);
+    try {
+      await Promise.race([creating, timeout]);
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code === 409) return;
+      if (attempt >= CREATE_ATTEMPTS) throw new Error(`creating appliance ${name}: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -108,7 +136,7 @@ async function measureSize(size: number): Promise<SizeResult> {
     await installCrd(clients);
     operator = await startOperator(cluster, await installOperatorAccess(cluster, clients), 'op-bench', { LOG_LEVEL: 'info' });
     const api = new ApplianceApi(clients);
-    tracker = await PodTracker.start(cluster.kc, NAMESPACE);
+    tracker = await PodTracker.start(cluster.binDir, cluster.kubeconfigPath, NAMESPACE);
     const createdAt = Date.now();
     await createFleet(clients, api, appliances);
     const pods = tracker;
@@ -116,7 +144,7 @@ async function measureSize(size: number): Promise<SizeResult> {
       const live = pods.live();
       return `${live.length} pods, ${live.filter((p) => p.runningAt).length} Running, ${live.filter((p) => p.attestedAt).length} attested`;
     };
-    const timeout = 120_000 + total * 1_500;
+    const timeout = 180_000 + total * 2_000;
     const runningAll = await until('every pod Running', timeout, () => {
       const live = pods.live();
       return live.length === total && live.every((p) => p.runningAt) ? Math.max(...live.map((p) => p.runningAt as number)) : undefined;

@@ -9,6 +9,7 @@ import type { EnvSources } from './container-env.js';
 import { ContainerRunner, creatingStatus } from './container-runner.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import type { PodObservation } from './pod-status.js';
+import { imageName, standInProgram } from './programs.js';
 import { PodVolumes } from './pod-volumes.js';
 import type { SourceKind } from './volumes.js';
 
@@ -35,6 +36,16 @@ export function podDirectory(podsDir: string, uid: string): string {
   // Short, because the pod's emptyDir /tmp is below it and the service's Unix socket path in /tmp may hold
   // at most 107 bytes: the uid's first 13 characters are unique enough within one cluster.
   return join(podsDir, uid.slice(0, 13));
+}
+
+/**
+ * Whether the pod gets Service rules and a hosts file. Stand-in pods (image r4-stand-in) only answer, and
+ * the rules of every attached pod are rewritten on each Service change: a thousand of them would keep a
+ * core busy for nothing.
+ */
+export function usesServices(pod: V1Pod): boolean {
+  if (pod.metadata?.annotations?.[noServicesAnnotation] === 'true') return false;
+  return !(pod.spec?.containers ?? []).every((c) => imageName(c.image ?? '') === standInProgram.image);
 }
 
 export class PodRunner {
@@ -84,10 +95,9 @@ export class PodRunner {
     }
     const sandbox = await this.context.network.addPod(this.context.bridge);
     this.netns = sandbox;
-    // A pod that calls no Service (a stand-in) gets no rules nor hosts file: at a thousand pods, that work adds up.
-    if (this.pod.metadata?.annotations?.[noServicesAnnotation] !== 'true') {
-      this.servicesAttached = true;
+    if (usesServices(this.pod)) {
       await this.context.services.attach(sandbox.netns, { name: this.pod.metadata?.name ?? '', namespace, ip: sandbox.ip });
+      this.servicesAttached = true;
     }
     this.containers = (this.pod.spec?.containers ?? []).map(
       (spec) =>

@@ -16,7 +16,11 @@ import { STAND_IN_IMAGE, type HubReply, type HubRequest, type HubStats, type Tam
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 const HUB_START_MS = 30_000;
-const HUB_REQUEST_MS = 60_000;
+/**
+ * An attach waits for the listener processes before it (8 at a time): with a thousand pods starting on a
+ * loaded machine that is minutes, not seconds. A later start in the same pod replaces one given up on.
+ */
+const HUB_REQUEST_MS = 300_000;
 
 export class StandInHub {
   private nextId = 1;

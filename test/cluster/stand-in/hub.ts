@@ -50,6 +50,7 @@ async function measureCore(): Promise<CoreFacts> {
 
 interface Served {
   podUid: string;
+  netns: string;
   pod: StandInPod;
   server: HttpServer;
   tls: { certFile: string; keyFile: string; mtimeMs: number; checkedAt: number } | undefined;
@@ -81,13 +82,20 @@ function bindInNamespace(netns: string, port: number): Promise<NetServer> {
         const child = spawn('ip', ['netns', 'exec', netns, process.execPath, listenerScript, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         let settled = false;
         child.on('message', (message: { listening: boolean; message?: string }, handle: unknown) => {
+          if (settled) return (handle as NetServer | undefined)?.close();
           settled = true;
           if (message.listening && handle) resolve(handle as NetServer);
           else reject(new Error(`could not bind :${port} in ${netns}: ${message.message ?? 'no socket handed over'}`));
         });
-        child.on('error', (error) => reject(error));
-        child.on('exit', (code) => {
-          if (!settled) reject(new Error(`the listener in ${netns} exited with code ${code} before handing over its socket`));
+        child.on('error', (error) => {
+          settled = true;
+          reject(error);
+        });
+        // 'close', not 'exit': a message (and its socket) may still be on its way when 'exit' is emitted.
+        child.on('close', (code) => {
+          if (settled) return;
+          settled = true;
+          reject(new Error(`the listener in ${netns} exited with code ${code} before handing over its socket`));
         });
       }),
   );
@@ -115,9 +123,28 @@ function refreshCertificate(entry: Served): void {
   (entry.server as ReturnType<typeof createHttpsServer>).setSecureContext({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
 }
 
-async function attach(request: AttachRequest): Promise<void> {
+// Attaches to one namespace run one after another: a start the harness gave up on (its answer came too
+// late) is replaced by the next start in the same pod, which must not find the port still taken.
+const attaching = new Map<string, Promise<void>>();
+
+function attach(request: AttachRequest): Promise<void> {
+  const previous = attaching.get(request.netns) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    // A container served in this namespace already is one the kubelet no longer runs.
+    await Promise.all([...served].filter(([, e]) => e.netns === request.netns).map(([container]) => detach(container)));
+    await attachNow(request);
+  });
+  const settled = next.catch(() => undefined);
+  attaching.set(request.netns, settled);
+  void settled.then(() => {
+    if (attaching.get(request.netns) === settled) attaching.delete(request.netns);
+  });
+  return next;
+}
+
+async function attachNow(request: AttachRequest): Promise<void> {
   const config = configOf(request.env);
-  const entry: Served = { podUid: request.podUid, pod: new StandInPod(config, core, build), server: undefined as unknown as HttpServer, tls: undefined };
+  const entry: Served = { podUid: request.podUid, netns: request.netns, pod: new StandInPod(config, core, build), server: undefined as unknown as HttpServer, tls: undefined };
   const handler = (req: IncomingMessage, res: ServerResponse) => serve(entry, req, res);
   if (config.tls) {
     const { certFile, keyFile } = config.tls;

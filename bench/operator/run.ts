@@ -15,7 +15,8 @@ import { startCluster, type LocalCluster } from '../../test/cluster/cluster.js';
 import { clientsFor, createNamespace, type Clients } from '../../test/cluster/jest-cluster.js';
 import { programDigest, standInProgram } from '../../test/cluster/kubelet/programs.js';
 import { ApplianceApi } from '../../test/operator/appliance-api.js';
-import { installCrd, installOperatorAccess, OPERATOR_NAMESPACE, readManifests, startOperator, type OperatorProcess } from '../../test/operator/operator-harness.js';
+import { chartOperatorMemoryLimit, installCrd, installOperatorAccess, OPERATOR_NAMESPACE, readManifests, startOperator, type OperatorProcess } from '../../test/operator/operator-harness.js';
+import { createMemoryCgroup, type MemoryCgroup } from '../../test/support/memory-cgroup.js';
 import { parseAuditLog, ratePer, requestRates, type RequestRates } from './audit.js';
 import { DashboardPage, type FirstPaint } from './dashboard-timing.js';
 import { PodTracker } from './pod-tracker.js';
@@ -122,6 +123,7 @@ async function measureSize(size: number): Promise<SizeResult> {
   log(`${total} pods: ${appliances.filter((a) => a.standIn).length} stand-in appliances, ${REAL.appliances} × ${REAL.replicas} real r4 pods`);
   let cluster: LocalCluster | undefined;
   let operator: OperatorProcess | undefined;
+  let cgroup: MemoryCgroup | undefined;
   let tracker: PodTracker | undefined;
   let page: DashboardPage | undefined;
   try {
@@ -134,7 +136,10 @@ async function measureSize(size: number): Promise<SizeResult> {
     });
     const clients = clientsFor(cluster.kc);
     await installCrd(clients);
-    operator = await startOperator(cluster, await installOperatorAccess(cluster, clients), 'op-bench', { LOG_LEVEL: 'info' });
+    // Limited as the chart limits its container: V8 sizes its heap by the memory it may use, so an operator
+    // without a limit on this 24 GiB machine keeps far more garbage than the one in the pod.
+    cgroup = createMemoryCgroup(`r4-bench-${process.pid}-${size}`, chartOperatorMemoryLimit());
+    operator = await startOperator(cluster, await installOperatorAccess(cluster, clients), 'op-bench', { LOG_LEVEL: 'info' }, cgroup.wrap);
     const api = new ApplianceApi(clients);
     tracker = await PodTracker.start(cluster.binDir, cluster.kubeconfigPath, NAMESPACE);
     const createdAt = Date.now();
@@ -225,6 +230,8 @@ async function measureSize(size: number): Promise<SizeResult> {
     tracker?.stop();
     await page?.close().catch(() => undefined);
     await operator?.stop().catch(() => undefined);
+    if (cgroup) log(`  operator OOM kills in its ${chartOperatorMemoryLimit() / 1048576} MiB cgroup: ${cgroup.oomKills()}`);
+    await cgroup?.remove();
     await cluster?.stop();
   }
 }

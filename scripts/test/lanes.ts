@@ -14,6 +14,8 @@ const MACHINE_WIDE: readonly RegExp[] = [
   /^test\/cluster\/network-policy\.test\.ts$/, // kube-router programs the host's iptables; one cluster at a time
   /^test\/operator\/network-perimeter\.test\.ts$/,
   /^test\/helm\/dashboard-networkpolicy\.test\.ts$/,
+  // Needs nothing machine-wide, but is three minutes of churn by design: here it balances the lanes' wall time.
+  /^test\/chaos\/soak\.test\.ts$/,
 ];
 
 export function laneOf(relativePath: string): Lane {

@@ -37,6 +37,7 @@ local.test('etcd, then the API server, restart under running rounds: no pod is c
   await checker.rssReturns(leader.process.pid, steady, 'the control plane restarts');
   expect(chaos().oomKills()).toBe(0);
   checker.assertNone();
+  checker.retire(namespace);
 }, 300_000);
 
 local.test('an appliance deleted while its pods are being attested: its children are collected and nothing retries', async ({ namespace, clients }) => {
@@ -80,6 +81,7 @@ local.test('an appliance deleted while its pods are being attested: its children
   }
   expect(chaos().oomKills()).toBe(0);
   checker.assertNone();
+  checker.retire(namespace);
 }, 240_000);
 
 local.test(`a burst of ${BURST} appliances created at once: each Available, one child of each kind, memory back to its level`, async ({ namespace, clients }) => {
@@ -103,6 +105,7 @@ local.test(`a burst of ${BURST} appliances created at once: each Available, one 
   await checker.rssReturns(leader.process.pid, steady, `a burst of ${BURST} appliances`, 90_000, false);
   expect(chaos().oomKills()).toBe(0);
   checker.assertNone();
+  checker.retire(namespace);
 }, BURST_MS * 2 + 120_000);
 
 local.test('the leading operator killed with SIGKILL in the middle of a rollout: the standby finishes it, no duplicates', async ({ namespace, clients }) => {
@@ -128,4 +131,5 @@ local.test('the leading operator killed with SIGKILL in the middle of a rollout:
   expect(replicaSets.filter((rs) => (rs.spec?.replicas ?? 0) > 0)).toHaveLength(1);
   expect(chaos().oomKills()).toBe(0);
   checker.assertNone();
+  checker.retire(namespace);
 }, 300_000);

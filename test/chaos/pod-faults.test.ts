@@ -93,6 +93,7 @@ local.test('one pod\'s network cut, then throttled past the probe timeout: it al
   await checker.rssReturns(leader.process.pid, steady, 'the partitions');
   expect(chaos().oomKills()).toBe(0);
   checker.assertNone();
+  checker.retire(namespace);
 }, 300_000);
 
 local.test('pods whose attestation answer attacks the prober (slow-loris, 10 MB, not JSON) are cordoned with their reason; healthy pods stay attested', async ({ namespace, cluster }) => {
@@ -129,4 +130,5 @@ local.test('pods whose attestation answer attacks the prober (slow-loris, 10 MB,
   await checker.rssReturns(leader.process.pid, steady, 'the hostile pods (a 10 MB answer among them)', 60_000, false);
   expect(chaos().oomKills()).toBe(0);
   checker.assertNone();
+  checker.retire(namespace);
 }, 300_000);

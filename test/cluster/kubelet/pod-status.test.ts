@@ -114,6 +114,14 @@ describe('desiredPodStatus', () => {
     expect(status.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime).toBe(before);
     expect(status.conditions?.find((c) => c.type === 'ContainersReady')?.lastTransitionTime).toEqual(new Date(2000));
   });
+  test('a condition that loses its reason and message deletes them in the patch', () => {
+    const gated = pod({ readinessGates: [{ conditionType: 'r4.dev/attested' }] });
+    const waiting = desiredPodStatus(gated, observed, new Date(1));
+    expect(waiting.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ReadinessGatesNotReady' });
+    const attested = desiredPodStatus({ ...gated, status: { ...waiting, conditions: [gate, ...(waiting.conditions ?? [])] } }, observed, new Date(2));
+    const ready = statusPatch(attested).conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'True', reason: null, message: null });
+  });
   test('a terminal phase is never left', () => {
     const failed: V1Pod = { ...pod({ restartPolicy: 'Always' }), status: { phase: 'Failed' } };
     expect(desiredPodStatus(failed, observed, new Date()).phase).toBe('Failed');

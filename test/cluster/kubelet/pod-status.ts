@@ -146,9 +146,17 @@ export function desiredPodStatus(pod: V1Pod, observed: PodObservation, now: Date
   };
 }
 
-/** What to send as a strategic-merge patch: only kubelet-owned conditions, so others' writes survive. */
+/**
+ * What to send as a strategic-merge patch: only kubelet-owned conditions, so others' writes survive. A
+ * merge keeps any field the patch leaves out, so a condition that has lost its reason or message (Ready
+ * turning True) says null for it, as the kubelet's two-way merge patch does: otherwise the stale reason
+ * stays, the status never matches, and every sync writes it again.
+ */
 export function statusPatch(desired: V1PodStatus): V1PodStatus {
-  return { ...desired, conditions: (desired.conditions ?? []).filter((c) => kubeletConditions.has(c.type)) };
+  const conditions = (desired.conditions ?? [])
+    .filter((c) => kubeletConditions.has(c.type))
+    .map((c) => ({ ...c, reason: c.reason ?? null, message: c.message ?? null }) as V1PodCondition);
+  return { ...desired, conditions };
 }
 
 const comparable = (status: V1PodStatus) =>

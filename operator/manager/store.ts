@@ -1,5 +1,6 @@
 // The objects a reflector has seen, by namespace and name, with an optional index on one label's value
 // (per namespace), so "the pods of appliance X" is a lookup rather than a filter over every pod.
+import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ChangeKind } from './resource.js';
 
@@ -10,6 +11,7 @@ export interface Change<T> {
 
 const namespaceOf = (o: KubernetesObject) => o.metadata?.namespace ?? '';
 const nameOf = (o: KubernetesObject) => o.metadata?.name ?? '';
+const withoutVersion = (o: KubernetesObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
 const indexKey = (namespace: string, value: string) => `${namespace}/${value}`;
 
 export class ObjectStore<T extends KubernetesObject> {
@@ -40,7 +42,11 @@ export class ObjectStore<T extends KubernetesObject> {
     return n;
   }
 
-  /** Stores the object; says whether it was new or changed (undefined: the same resourceVersion, no change). */
+  /**
+   * Stores the object; says whether it was new or changed. Undefined: no change, either the same
+   * resourceVersion or a new one with nothing else different in what is kept (the transforms drop what the
+   * readers never look at, such as managedFields, so a write that touched only that wakes no one).
+   */
   upsert(object: T): ChangeKind | undefined {
     const namespace = namespaceOf(object);
     const name = nameOf(object);
@@ -52,7 +58,8 @@ export class ObjectStore<T extends KubernetesObject> {
     byName.set(name, object);
     if (previous) this.unindex(previous);
     this.indexObject(object);
-    return previous ? 'update' : 'add';
+    if (!previous) return 'add';
+    return isDeepStrictEqual(withoutVersion(previous), withoutVersion(object)) ? undefined : 'update';
   }
 
   /** Removes the object; returns what was stored (the last state seen), if anything. */

@@ -97,7 +97,7 @@ export class Reconciler {
     const now = Date.now();
     const uid = appliance.metadata.uid;
     const refusedBefore = (this.toldRefusals.get(applianceKey) ?? '') !== '';
-    const fresh = { maxAgeMs: refusedBefore ? 0 : SECRET_MAX_AGE_MS, applianceVersion: appliance.metadata.resourceVersion ?? '' };
+    const fresh = { maxAgeMs: refusedBefore ? 0 : SECRET_MAX_AGE_MS, appliance: applianceKey, applianceVersion: appliance.metadata.resourceVersion ?? '' };
     const apiKeys = await this.secrets.get(namespace, spec.apiKeySecret.name, { metadataOnly: true, ...fresh });
     const tlsSecret = spec.tls.enabled
       ? await this.secrets.get(namespace, spec.tls.secretName, spec.tls.issuedByOperator ? fresh : { ...fresh, maxAgeMs: Math.min(fresh.maxAgeMs, USER_TLS_MAX_AGE_MS) })

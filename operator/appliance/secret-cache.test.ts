@@ -17,59 +17,73 @@ describe('SecretCache', () => {
     let now = 0;
     const { reads, read } = store();
     const cache = new SecretCache(read, 600_000, () => now);
-    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, applianceVersion: '1' });
+    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
     now = 59_999;
-    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, applianceVersion: '1' });
+    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
     expect(reads).toEqual(['meta team/keys']);
     now = 60_000;
-    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, applianceVersion: '1' });
+    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
     expect(reads).toEqual(['meta team/keys', 'meta team/keys']);
   });
 
   test('a copy read for another version of the appliance is read again', async () => {
     const { reads, read } = store();
     const cache = new SecretCache(read, 600_000, () => 0);
-    await cache.get('team', 'keys', { maxAgeMs: 60_000, applianceVersion: '1' });
-    await cache.get('team', 'keys', { maxAgeMs: 60_000, applianceVersion: '1' });
-    await cache.get('team', 'keys', { maxAgeMs: 60_000, applianceVersion: '2' });
+    await cache.get('team', 'keys', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
+    await cache.get('team', 'keys', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
+    await cache.get('team', 'keys', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '2' });
     expect(reads).toHaveLength(2);
+  });
+
+  test('appliances sharing a Secret each keep a copy; invalidate drops them all', async () => {
+    const { reads, read } = store();
+    const cache = new SecretCache(read, 600_000, () => 0);
+    for (let round = 0; round < 3; round++) {
+      await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
+      await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/b', applianceVersion: '7' });
+    }
+    expect(reads).toEqual(['meta team/keys', 'meta team/keys']);
+    cache.invalidate('team', 'keys');
+    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
+    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/b', applianceVersion: '7' });
+    expect(reads).toHaveLength(4);
   });
 
   test('no copy outlives longestMs, whatever maxAgeMs asks', async () => {
     let now = 0;
     const { reads, read } = store();
     const cache = new SecretCache(read, 600_000, () => now);
-    await cache.get('team', 'keys', { maxAgeMs: 900_000, applianceVersion: '1' });
+    await cache.get('team', 'keys', { maxAgeMs: 900_000, appliance: 'team/a', applianceVersion: '1' });
     now = 600_000;
-    await cache.get('team', 'keys', { maxAgeMs: 900_000, applianceVersion: '1' });
+    await cache.get('team', 'keys', { maxAgeMs: 900_000, appliance: 'team/a', applianceVersion: '1' });
     expect(reads).toHaveLength(2);
   });
 
   test('the metadata-only and the whole Secret are kept apart; maxAgeMs 0 reads afresh', async () => {
     const { reads, read } = store();
     const cache = new SecretCache(read, 600_000, () => 0);
-    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, applianceVersion: '1' });
-    await cache.get('team', 'keys', { maxAgeMs: 60_000, applianceVersion: '1' });
-    await cache.get('team', 'keys', { maxAgeMs: 0, applianceVersion: '1' });
+    await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
+    await cache.get('team', 'keys', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
+    await cache.get('team', 'keys', { maxAgeMs: 0, appliance: 'team/a', applianceVersion: '1' });
     expect(reads).toEqual(['meta team/keys', 'full team/keys', 'full team/keys']);
   });
 
   test('an absent Secret is not kept: one created to fix a spec is seen at the next look', async () => {
     const { secrets, reads, read } = store();
     const cache = new SecretCache(read, 600_000, () => 0);
-    expect(await cache.get('team', 'tls', { maxAgeMs: 60_000, applianceVersion: '1' })).toBeUndefined();
+    expect(await cache.get('team', 'tls', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' })).toBeUndefined();
     secrets.set('team/tls', { metadata: { name: 'tls' } });
-    expect(await cache.get('team', 'tls', { maxAgeMs: 60_000, applianceVersion: '1' })).toMatchObject({ metadata: { name: 'tls' } });
+    expect(await cache.get('team', 'tls', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' })).toMatchObject({ metadata: { name: 'tls' } });
     expect(reads).toHaveLength(2);
   });
 
   test('invalidate (after the operator wrote it) makes the next get read the new Secret', async () => {
     const { secrets, read } = store();
     const cache = new SecretCache(read, 600_000, () => 0);
-    await cache.get('team', 'keys', { maxAgeMs: 60_000, applianceVersion: '1' });
+    await cache.get('team', 'keys', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
     secrets.set('team/keys', { metadata: { name: 'keys', resourceVersion: '2' } });
-    expect((await cache.get('team', 'keys', { maxAgeMs: 60_000, applianceVersion: '1' }))?.metadata?.resourceVersion).toBe('1');
+    expect((await cache.get('team', 'keys', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' }))?.metadata?.resourceVersion).toBe('1');
     cache.invalidate('team', 'keys');
-    expect((await cache.get('team', 'keys', { maxAgeMs: 60_000, applianceVersion: '1' }))?.metadata?.resourceVersion).toBe('2');
+    expect((await cache.get('team', 'keys', { maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' }))?.metadata?.resourceVersion).toBe('2');
   });
 });

@@ -2,7 +2,9 @@
 // so that a steady reconcile makes no GET: the operator does not watch Secrets (docs/security.md). What the
 // operator writes itself is dropped from the cache at once; a copy is kept for one version of its appliance
 // only (an edit, an annotation asking for a rotation, a status written on a change read afresh); an absent
-// Secret is never cached, so one a person creates to fix a refused spec is seen at the next look.
+// Secret is never cached, so one a person creates to fix a refused spec is seen at the next look. Each
+// appliance keeps its own copy: appliances that share a Secret (one API-key Secret for a team's fleet)
+// would otherwise take turns throwing out each other's copy, and every reconcile would read it.
 import type { V1Secret } from '@kubernetes/client-node';
 
 export type SecretReader = (namespace: string, name: string, metadataOnly: boolean) => Promise<V1Secret | undefined>;
@@ -12,6 +14,8 @@ export interface SecretRead {
   metadataOnly?: boolean;
   /** How old a kept copy may be; 0 reads afresh. */
   maxAgeMs: number;
+  /** The appliance (namespace/name) the copy is kept for. */
+  appliance: string;
   /** The appliance's resourceVersion: a copy read for another version is read again. */
   applianceVersion: string;
 }
@@ -28,7 +32,7 @@ export class SecretCache {
 
   async get(namespace: string, name: string, options: SecretRead): Promise<V1Secret | undefined> {
     const metadataOnly = options.metadataOnly ?? false;
-    const id = `${metadataOnly ? 'meta' : 'full'}/${namespace}/${name}`;
+    const id = `${options.appliance}|${secretId(metadataOnly, namespace, name)}`;
     for (const [other, copy] of this.kept) if (this.now() - copy.at >= this.longestMs) this.kept.delete(other);
     const kept = this.kept.get(id);
     if (kept && kept.applianceVersion === options.applianceVersion && this.now() - kept.at < options.maxAgeMs) return kept.secret;
@@ -40,7 +44,9 @@ export class SecretCache {
 
   /** After the operator wrote (or someone deleted) the Secret: the next get reads it. */
   invalidate(namespace: string, name: string): void {
-    this.kept.delete(`meta/${namespace}/${name}`);
-    this.kept.delete(`full/${namespace}/${name}`);
+    const ids = [secretId(true, namespace, name), secretId(false, namespace, name)];
+    for (const id of this.kept.keys()) if (ids.some((secret) => id.endsWith(`|${secret}`))) this.kept.delete(id);
   }
 }
+
+const secretId = (metadataOnly: boolean, namespace: string, name: string) => `${metadataOnly ? 'meta' : 'full'}/${namespace}/${name}`;

@@ -18,7 +18,7 @@ import { APPLIANCE_LABEL, MANAGED_SELECTOR } from '../api/v1alpha1/labels.js';
 import { resolveSpec, type OperatorDefaults } from '../api/v1alpha1/resolve.js';
 import type { EntropyAppliance } from '../api/v1alpha1/types.js';
 import { CONTAINER_PORT } from '../cdk8s/entropy-workload.js';
-import { Attestor, entropyContainer, probeable, type PodTrust } from './attestation/attestor.js';
+import { Attestor, entropyContainer, type PodTrust } from './attestation/attestor.js';
 import { ConcurrencyLimit } from './attestation/probe.js';
 import type { KeyBinding } from './attestation/verdict.js';
 import { key, ownerApplianceKey, Reconciler } from './appliance/reconciler.js';
@@ -298,8 +298,7 @@ export class Controller {
       this.attestor.forgetPod(pod.metadata?.uid ?? '');
       this.foreignPods.delete(pod.metadata?.uid ?? '');
     }
-    // A pod that has just started running is probed now, not at the next interval.
-    else if (probeable(pod) && this.attestor.record(pod).lastChecked === undefined) this.attestor.probePod(k, pod);
+    else this.attestor.podChanged(k, pod);
     this.queue.add(k);
   }
 }

@@ -1,6 +1,6 @@
 // The attestor against pods served by a real HTTP server on loopback that signs its answers as a pod does:
 // a round that changes a verdict asks for a reconcile, a round that confirms every verdict does not; a pod
-// that starts running is probed alone.
+// that starts running, or becomes ready unattested, is probed alone.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,9 +39,10 @@ function podServer(state: { coreSha256: string }, requests: string[]): Server {
   });
 }
 
-const pod = (name: string): V1Pod => ({
+/** A pod served at `podIP` (the server listens on 127.0.0.1 only: any other loopback address refuses). */
+const pod = (name: string, { ready = true, podIP = '127.0.0.1' } = {}): V1Pod => ({
   metadata: { name, namespace: 'team', uid: `uid-${name}` },
-  status: { phase: 'Running', podIP: '127.0.0.1', containerStatuses: [{ name: CONTAINER_NAME, containerID: `cri://${name}`, imageID: `r4@${digest}`, image: 'r4', ready: true, restartCount: 0 }] },
+  status: { phase: 'Running', podIP, containerStatuses: [{ name: CONTAINER_NAME, containerID: `cri://${name}`, imageID: `r4@${digest}`, image: 'r4', ready, restartCount: 0 }] },
 });
 
 describe('Attestor rounds', () => {
@@ -110,10 +111,36 @@ describe('Attestor rounds', () => {
       pods.push(pod('c'));
       await new Promise<void>((resolve) => {
         finished = resolve;
-        attestor.probePod('team/demo', pod('c'));
+        attestor.podChanged('team/demo', pod('c'));
       });
       expect(requests).toEqual(['uid-c']);
       expect(attestor.record(pod('c')).attestation.verdict).toBe('Attested');
+      // Any later change of an attested pod waits for the rounds.
+      attestor.podChanged('team/demo', pod('c'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(requests).toEqual(['uid-c']);
+    } finally {
+      attestor.stop();
+    }
+  });
+
+  test('a pod still starting at its first probe is probed again as soon as its container is ready', async () => {
+    let next: () => void = () => undefined;
+    const attestor = attestorOf([], () => next());
+    const starting = pod('s', { ready: false, podIP: '127.0.0.2' });
+    try {
+      attestor.schedule('team/demo', target);
+      // A refused probe of a starting pod changes nothing (no reconcile asked): wait for its record.
+      attestor.podChanged('team/demo', starting);
+      while (attestor.record(starting).lastChecked === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(attestor.record(starting).attestation.verdict).toBe('Pending');
+      requests.length = 0;
+      await new Promise<void>((resolve) => {
+        next = resolve;
+        attestor.podChanged('team/demo', pod('s'));
+      });
+      expect(requests).toEqual(['uid-s']);
+      expect(attestor.record(pod('s')).attestation.verdict).toBe('Attested');
     } finally {
       attestor.stop();
     }

@@ -25,6 +25,8 @@ export interface PodRecord {
   lastChecked?: string;
   /** When the pod was last found cordoned after not being cordoned (for eviction grace). */
   cordonedSince?: number;
+  /** Its container was not ready yet at the last probe. */
+  checkedStarting?: boolean;
 }
 
 export interface AttestationTarget {
@@ -141,10 +143,18 @@ export class Attestor {
   }
 
   /**
-   * Probes one pod at once, alone (it has just started running), instead of at the next round, and
-   * whether or not a round of its appliance is under way.
+   * A pod changed: it is probed at once, alone, instead of at the next round (whether or not a round of
+   * its appliance is under way), when it has just started running, or when its container has just become
+   * ready and it is not attested (a service still starting at the first probe does not wait an interval).
    */
-  probePod(applianceKey: string, pod: V1Pod): void {
+  podChanged(applianceKey: string, pod: V1Pod): void {
+    if (!probeable(pod)) return;
+    const record = this.record(pod);
+    const nowReady = entropyContainer(pod)?.ready === true && record.checkedStarting === true && record.attestation.verdict !== 'Attested';
+    if (record.lastChecked === undefined || nowReady) this.probePod(applianceKey, pod);
+  }
+
+  private probePod(applianceKey: string, pod: V1Pod): void {
     const target = this.schedules.get(applianceKey)?.target;
     if (this.stopped || !target) return;
     void this.probeOne(applianceKey, pod, target).then((changed) => {
@@ -210,9 +220,11 @@ export class Attestor {
   private judge(pod: V1Pod, applianceKey: string, target: AttestationTarget, containerId: string, outcome: ProbeOutcome): boolean {
     const record = this.record(pod);
     const previous = record.attestation;
-    const next = attest(outcome, { expectedCoreSha256: target.expectedCoreSha256, failureThreshold: target.failureThreshold, containerId, starting: entropyContainer(pod)?.ready !== true }, previous);
+    const starting = entropyContainer(pod)?.ready !== true;
+    const next = attest(outcome, { expectedCoreSha256: target.expectedCoreSha256, failureThreshold: target.failureThreshold, containerId, starting }, previous);
     record.attestation = next;
     record.lastChecked = new Date().toISOString();
+    record.checkedStarting = starting;
     if (next.verdict === 'Cordoned' && previous.verdict !== 'Cordoned') record.cordonedSince = Date.now();
     if (next.verdict !== 'Cordoned') delete record.cordonedSince;
     this.deps.outcome(next.verdict, next.reason);

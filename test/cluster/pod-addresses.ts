@@ -34,6 +34,18 @@ export function podAddress(slot: number, n: number): string | undefined {
   return dotted(slotBase(slot) + host);
 }
 
+const hex = (byte: number) => byte.toString(16).padStart(2, '0');
+
+/** The n-th pod's MAC address in a slot: locally administered, fixed by the index, so both ends can be told it. */
+export function podMac(slot: number, n: number): string {
+  return ['02', '72', '34', hex(slot), hex(n >> 8), hex(n & 255)].join(':');
+}
+
+/** The trunk bridge's (the gateway's) MAC address in a slot. */
+export function gatewayMac(slot: number): string {
+  return ['02', '72', '35', hex(slot), '00', '01'].join(':');
+}
+
 /**
  * Pod indexes of one slot: a fresh one while there are, else the one freed longest ago, if its
  * quarantine is over. Pure apart from the clock it is given.

@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { AddressPool, gatewayAddress, podAddress, podAddressesPerSlot } from './pod-addresses.js';
+import { AddressPool, gatewayAddress, gatewayMac, podAddress, podAddressesPerSlot, podMac } from './pod-addresses.js';
 import { linkNames, parseAlias, PodNetwork, renderAlias, slotLinkPrefixes } from './pod-network.js';
 
 test('slots and addresses', () => {
@@ -14,6 +14,8 @@ test('slots and addresses', () => {
   expect(podAddress(0, 253)).toBe('10.244.1.1');
   expect(podAddress(0, 253 + 254)).toBe('10.244.2.1');
   expect(podAddress(3, 0)).toBe('10.244.48.2');
+  expect(podMac(3, 4059)).toBe('02:72:34:03:0f:db');
+  expect(gatewayMac(15)).toBe('02:72:35:0f:00:01');
 });
 
 test('a slot runs out instead of spilling into the next one', () => {
@@ -49,6 +51,11 @@ function fetchFrom(netns: string, host: string, port: number): string {
   return execFileSync('ip', ['netns', 'exec', netns, process.execPath, '-e', client], { encoding: 'utf8', timeout: 10_000 });
 }
 
+/** What `ip neigh` holds for an address on a device (in a namespace with ['-n', ns]). */
+function neighbour(where: string[], address: string, dev: string): string {
+  return execFileSync('ip', [...where, 'neigh', 'show', address, 'dev', dev], { encoding: 'utf8' }).trim();
+}
+
 test('bridge aliases record the owner', () => {
   const owner = { pid: 4242, dir: '/tmp/r4-cluster-abc' };
   expect(parseAlias(renderAlias(owner))).toEqual(owner);
@@ -67,6 +74,9 @@ test('pods on two node bridges reach each other through the trunk; addresses com
     const first = await network.addPod(a);
     const second = await network.addPod(b);
     expect([first.ip, second.ip]).toEqual([podAddress(network.slot, 0), podAddress(network.slot, 1)]);
+    // Both ends know each other without ARP, by entries that do not count towards the kernel's table limit.
+    expect(neighbour([], first.ip, network.bridge)).toBe(`${first.ip} lladdr ${podMac(network.slot, 0)} PERMANENT`);
+    expect(neighbour(['-n', first.netns], network.gateway, 'eth0')).toBe(`${network.gateway} lladdr ${gatewayMac(network.slot)} PERMANENT`);
     const server = `require('net').createServer((s) => s.end('from ${second.ip}')).listen(7000, '${second.ip}', () => console.log('up'))`;
     const listener = spawn('ip', ['netns', 'exec', second.netns, process.execPath, '-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
@@ -80,6 +90,7 @@ test('pods on two node bridges reach each other through the trunk; addresses com
     const third = await network.addPod(a);
     await network.removePod(first.netns);
     expect(existsSync(`/run/netns/${first.netns}`)).toBe(false);
+    expect(neighbour([], first.ip, network.bridge)).toBe('');
     const removedAt = Date.now();
     await expect(network.addPod(a)).rejects.toThrow(/no address free: 2 in use, 1 freed less than 1.5s ago/);
     await new Promise((resolve) => setTimeout(resolve, quarantineMs - (Date.now() - removedAt) + 50));

@@ -15,7 +15,11 @@
 // trunk's alias records its owner's pid and directory, for people and for the directory's removal.
 //
 // Pod addresses and the names of their namespaces follow an index reused after a quarantine
-// (pod-addresses.ts). A sandbox costs two `ip -batch` runs (host side, then inside the namespace), and at
+// (pod-addresses.ts), and so do their MAC addresses: the host's entry for each pod, and each pod's entry for
+// the gateway, are written as permanent neighbours. The kernel keeps one ARP table for every network
+// namespace, and past gc_thresh3 (1,024 by default) learned entries it refuses new ones ("neighbor table
+// overflow"): with a thousand pods, each learning the gateway while the host learns them, half the pods
+// were unreachable. Permanent entries do not count towards that limit, and no ARP is needed. A sandbox costs two `ip -batch` runs (host side, then inside the namespace), and at
 // most a few are made at once, so a thousand pods scheduled together do not spawn a thousand processes.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -24,7 +28,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { concurrencyLimit } from '../support/concurrency-limit.js';
 import { runCommand } from '../support/run-command.js';
-import { AddressPool, gatewayAddress, podAddress, podAddressesPerSlot } from './pod-addresses.js';
+import { AddressPool, gatewayAddress, gatewayMac, podAddress, podAddressesPerSlot, podMac } from './pod-addresses.js';
 
 const run = promisify(execFile);
 
@@ -237,7 +241,12 @@ export class PodNetwork {
         continue;
       }
       try {
-        await ipBatch([`link set ${bridge} alias "${renderAlias(owner)}"`, `addr add ${gatewayAddress(slot)}/${slotPrefixLength} dev ${bridge}`, `link set ${bridge} up`]);
+        await ipBatch([
+          `link set ${bridge} alias "${renderAlias(owner)}"`,
+          `link set ${bridge} address ${gatewayMac(slot)}`,
+          `addr add ${gatewayAddress(slot)}/${slotPrefixLength} dev ${bridge}`,
+          `link set ${bridge} up`,
+        ]);
       } catch (error) {
         await ip(['link', 'delete', bridge]).catch(() => undefined);
         token.close();
@@ -275,11 +284,26 @@ export class PodNetwork {
       const address = podAddress(this.slot, n) as string;
       const netns = `${slotNetnsPrefix(this.slot)}${n}`;
       const hostVeth = `${hostVethPrefix}${this.slot}p${n}`;
+      const mac = podMac(this.slot, n);
       try {
-        await ipBatch([`netns add ${netns}`, `link add ${hostVeth} type veth peer name eth0 netns ${netns}`, `link set ${hostVeth} master ${bridge} up`]);
-        await ipBatch([`addr add ${address}/${slotPrefixLength} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${this.gateway}`], { netns });
+        await ipBatch([
+          `netns add ${netns}`,
+          `link add ${hostVeth} type veth peer name eth0 address ${mac} netns ${netns}`,
+          `link set ${hostVeth} master ${bridge} up`,
+          `neigh replace ${address} lladdr ${mac} dev ${this.bridge} nud permanent`,
+        ]);
+        await ipBatch(
+          [
+            `addr add ${address}/${slotPrefixLength} dev eth0`,
+            'link set eth0 up',
+            'link set lo up',
+            `neigh replace ${this.gateway} lladdr ${gatewayMac(this.slot)} dev eth0 nud permanent`,
+            `route add default via ${this.gateway}`,
+          ],
+          { netns },
+        );
       } catch (error) {
-        await ipBatch([`link delete ${hostVeth}`, `netns delete ${netns}`], { force: true }).catch(() => undefined);
+        await ipBatch([`link delete ${hostVeth}`, `netns delete ${netns}`, `neigh del ${address} dev ${this.bridge}`], { force: true }).catch(() => undefined);
         this.pool.release(n);
         throw error;
       }
@@ -301,6 +325,7 @@ export class PodNetwork {
     // quarantine (and a sandbox that still finds the old host veth deletes it and is retried).
     await ipBatch([`netns delete ${netns}`]).catch(() => undefined);
     if (existsSync(netnsPath(netns))) throw new Error(`could not delete the network namespace ${netns}; its address stays out of use`);
+    await ipBatch([`neigh del ${podAddress(this.slot, n)} dev ${this.bridge}`]).catch(() => undefined);
     this.pool.release(n);
   }
 

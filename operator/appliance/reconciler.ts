@@ -20,7 +20,7 @@ import { act, type ActDeps } from './act.js';
 import { conflictMessage, refusals, type ChildConflict, type Refusal } from './admission.js';
 import { ownership, type Ownership } from './ownership.js';
 import { plan, type Observed, type ObservedTls } from './plan.js';
-import { SecretCache, type SecretRead } from './secret-cache.js';
+import { applianceVersion, SecretCache, type SecretRead } from './secret-cache.js';
 import type { ObservedVrfKeys, ObservedVrfSecret } from '../vrf/keys-plan.js';
 
 export interface Caches {
@@ -97,7 +97,7 @@ export class Reconciler {
     const now = Date.now();
     const uid = appliance.metadata.uid;
     const refusedBefore = (this.toldRefusals.get(applianceKey) ?? '') !== '';
-    const fresh = { maxAgeMs: refusedBefore ? 0 : SECRET_MAX_AGE_MS, appliance: applianceKey, applianceVersion: appliance.metadata.resourceVersion ?? '' };
+    const fresh = { maxAgeMs: refusedBefore ? 0 : SECRET_MAX_AGE_MS, appliance: applianceKey, applianceVersion: applianceVersion(appliance.metadata) };
     const apiKeys = await this.secrets.get(namespace, spec.apiKeySecret.name, { metadataOnly: true, ...fresh });
     const tlsSecret = spec.tls.enabled
       ? await this.secrets.get(namespace, spec.tls.secretName, spec.tls.issuedByOperator ? fresh : { ...fresh, maxAgeMs: Math.min(fresh.maxAgeMs, USER_TLS_MAX_AGE_MS) })

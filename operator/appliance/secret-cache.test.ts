@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { SecretCache } from './secret-cache.js';
+import { applianceVersion, SecretCache } from './secret-cache.js';
 
 /** The Secrets of a namespace as the API server would answer, and every read made. */
 function store() {
@@ -47,6 +47,13 @@ describe('SecretCache', () => {
     await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/a', applianceVersion: '1' });
     await cache.get('team', 'keys', { metadataOnly: true, maxAgeMs: 60_000, appliance: 'team/b', applianceVersion: '7' });
     expect(reads).toHaveLength(4);
+  });
+
+  test('the version a copy depends on moves with the spec and the annotations, not with the status', () => {
+    const base = applianceVersion({ generation: 3, annotations: { a: '1' } });
+    expect(applianceVersion({ generation: 3, annotations: { a: '1' } })).toBe(base);
+    expect(applianceVersion({ generation: 4, annotations: { a: '1' } })).not.toBe(base);
+    expect(applianceVersion({ generation: 3, annotations: { a: '1', 'r4.dev/rotate-vrf-keys': 'now' } })).not.toBe(base);
   });
 
   test('no copy outlives longestMs, whatever maxAgeMs asks', async () => {

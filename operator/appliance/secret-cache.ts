@@ -1,7 +1,8 @@
 // The Secrets a reconcile reads (the API keys' metadata, the certificate, the VRF keys), kept a short while
 // so that a steady reconcile makes no GET: the operator does not watch Secrets (docs/security.md). What the
-// operator writes itself is dropped from the cache at once; a copy is kept for one version of its appliance
-// only (an edit, an annotation asking for a rotation, a status written on a change read afresh); an absent
+// operator writes itself is dropped from the cache at once; a copy is kept for one version of its appliance's
+// spec and annotations only (an edit, or an annotation asking for a rotation, reads afresh; the operator's own
+// status writes do not: at 1,000 pods they made half of all its requests GETs of Secrets); an absent
 // Secret is never cached, so one a person creates to fix a refused spec is seen at the next look. Each
 // appliance keeps its own copy: appliances that share a Secret (one API-key Secret for a team's fleet)
 // would otherwise take turns throwing out each other's copy, and every reconcile would read it.
@@ -16,7 +17,7 @@ export interface SecretRead {
   maxAgeMs: number;
   /** The appliance (namespace/name) the copy is kept for. */
   appliance: string;
-  /** The appliance's resourceVersion: a copy read for another version is read again. */
+  /** The appliance's spec and annotations, as applianceVersion gives them: a copy read for another is read again. */
   applianceVersion: string;
 }
 
@@ -47,6 +48,11 @@ export class SecretCache {
     const ids = [secretId(true, namespace, name), secretId(false, namespace, name)];
     for (const id of this.kept.keys()) if (ids.some((secret) => id.endsWith(`|${secret}`))) this.kept.delete(id);
   }
+}
+
+/** What a kept copy depends on: the appliance's spec (its generation) and its annotations, not its status. */
+export function applianceVersion(metadata: { generation?: number; annotations?: Record<string, string> }): string {
+  return `${metadata.generation ?? 0}/${JSON.stringify(metadata.annotations ?? {})}`;
 }
 
 const secretId = (metadataOnly: boolean, namespace: string, name: string) => `${metadataOnly ? 'meta' : 'full'}/${namespace}/${name}`;

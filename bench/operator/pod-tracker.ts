@@ -1,13 +1,13 @@
-// When each pod of a namespace started running and was first attested (its r4.dev/attested gate True),
-// read by `kubectl get pods` every POLL_MS in a process of its own: in the harness's process, busy playing
-// every node's kubelet, a watch of its own fell minutes behind at 100 pods. The times are the ones the pod
-// records, its container's startedAt (written by the kubelet) and the gate's lastTransitionTime (written
-// by the operator), not when the bench saw them: at 1,000 pods one poll could take minutes. The API keeps
-// them to the second, so a difference of two is precise to ±1 s.
-import { execFile } from 'node:child_process';
+// When each pod of a namespace started running and was first attested (its r4.dev/attested gate True), as
+// seen by a watch in a process of its own (pod-watch.ts), which stamps each change when it arrives: the
+// times are the API's view, end to end (the kubelet's status write, the operator's gate write), to the
+// millisecond, however busy the bench's own process is.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ATTESTED_CONDITION } from '../../api/v1alpha1/labels.js';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { PodSeen } from './pod-watch.js';
 
 export interface PodTimes {
   name: string;
@@ -18,62 +18,42 @@ export interface PodTimes {
   deleted?: boolean;
 }
 
-const POLL_MS = 2_000;
-const run = promisify(execFile);
-const COLUMNS = [
-  '{.metadata.uid}',
-  '{.metadata.name}',
-  '{.spec.containers[0].image}',
-  '{.status.phase}',
-  '{.status.containerStatuses[0].state.running.startedAt}',
-  `{.status.conditions[?(@.type=="${ATTESTED_CONDITION}")].status}`,
-  `{.status.conditions[?(@.type=="${ATTESTED_CONDITION}")].lastTransitionTime}`,
-  '{.metadata.deletionTimestamp}',
-];
-const JSONPATH = `{range .items[*]}${COLUMNS.join('{"\\t"}')}{"\\n"}{end}`;
+const WATCHER = join(fileURLToPath(new URL('.', import.meta.url)), 'pod-watch.js');
 
 export class PodTracker {
   readonly pods = new Map<string, PodTimes>();
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
 
-  private constructor(
-    private readonly kubectl: string,
-    private readonly kubeconfig: string,
-    private readonly namespace: string,
-  ) {}
+  private constructor(private readonly watcher: ChildProcess) {}
 
-  static async start(binDir: string, kubeconfig: string, namespace: string): Promise<PodTracker> {
-    const tracker = new PodTracker(join(binDir, 'kubectl'), kubeconfig, namespace);
-    await tracker.poll();
+  /** Resolves once the watch has listed the namespace. */
+  static async start(kubeconfig: string, namespace: string): Promise<PodTracker> {
+    const watcher = spawn(process.execPath, [WATCHER, kubeconfig, namespace], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const tracker = new PodTracker(watcher);
+    const lines = createInterface({ input: watcher.stdout as NodeJS.ReadableStream });
+    const synced = new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => (line === 'synced' ? resolve() : tracker.seen(JSON.parse(line) as PodSeen)));
+      watcher.once('exit', (code) => reject(new Error(`the pod watch exited (${code}) before it had listed the pods`)));
+    });
+    await synced;
     return tracker;
   }
 
-  private async poll(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const { stdout } = await run(this.kubectl, ['--kubeconfig', this.kubeconfig, '-n', this.namespace, 'get', 'pods', '-o', `jsonpath=${JSONPATH}`], { maxBuffer: 64 << 20, timeout: 30_000 });
-      for (const line of stdout.split('\n')) {
-        const [uid, name = '', image = '', phase, runningSince, gate, gateSince, deleting] = line.split('\t');
-        if (!uid) continue;
-        const times = this.pods.get(uid) ?? { name, uid, image };
-        this.pods.set(uid, times);
-        if (deleting) times.deleted = true;
-        if (times.runningAt === undefined && phase === 'Running' && runningSince) times.runningAt = Date.parse(runningSince);
-        if (times.attestedAt === undefined && gate === 'True' && gateSince) times.attestedAt = Date.parse(gateSince);
-      }
-    } catch {
-      // An overloaded API server: the next poll tries again.
-    }
-    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), POLL_MS);
+  private seen(change: PodSeen): void {
+    const times = this.pods.get(change.uid) ?? { name: change.name, uid: change.uid, image: change.image };
+    this.pods.set(change.uid, times);
+    if (change.deleted) times.deleted = true;
+    if (times.runningAt === undefined && change.running) times.runningAt = change.at;
+    if (times.attestedAt === undefined && change.attested) times.attestedAt = change.at;
   }
 
   live(): PodTimes[] {
     return [...this.pods.values()].filter((p) => !p.deleted);
   }
 
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+  async stop(): Promise<void> {
+    if (this.watcher.exitCode !== null || this.watcher.signalCode !== null) return;
+    const exited = once(this.watcher, 'exit');
+    this.watcher.disconnect();
+    await exited;
   }
 }

@@ -141,7 +141,7 @@ async function measureSize(size: number): Promise<SizeResult> {
     cgroup = createMemoryCgroup(`r4-bench-${process.pid}-${size}`, chartOperatorMemoryLimit());
     operator = await startOperator(cluster, await installOperatorAccess(cluster, clients), 'op-bench', { LOG_LEVEL: 'info' }, cgroup.wrap);
     const api = new ApplianceApi(clients);
-    tracker = await PodTracker.start(cluster.binDir, cluster.kubeconfigPath, NAMESPACE);
+    tracker = await PodTracker.start(cluster.kubeconfigPath, NAMESPACE);
     const createdAt = Date.now();
     await createFleet(clients, api, appliances);
     const pods = tracker;
@@ -227,7 +227,7 @@ async function measureSize(size: number): Promise<SizeResult> {
       pageUpdate: { afterTamperMs: pageAt - tamperedAt, afterStatusMs: pageAt - statusAt },
     };
   } finally {
-    tracker?.stop();
+    await tracker?.stop();
     await page?.close().catch(() => undefined);
     await operator?.stop().catch(() => undefined);
     if (cgroup) log(`  operator OOM kills in its ${chartOperatorMemoryLimit() / 1048576} MiB cgroup: ${cgroup.oomKills()}`);

@@ -8,7 +8,7 @@ import { Ago, ShortHash } from './time-text.js';
 import { virtualWindow } from './virtual-window.js';
 
 // The verdict and its reason come first: they are what the page is for, and stay in view on narrow screens.
-const HEADERS = ['Pod', 'Verdict', 'Reason', 'Verdict since', 'Node', 'IP', 'Image digest (kubelet) vs expected', 'Core hash reported vs expected', 'Integrity', 'Self-test', 'Mode', 'Failures', 'Last checked'];
+const HEADERS = ['Pod', 'Verdict', 'Reason', 'Verdict since', 'Node', 'IP', 'Image digest (kubelet) vs expected', 'Core hash reported vs expected', 'Integrity', 'Self-test', 'Mode', 'Failures', 'Entry changed'];
 /** Rows rendered beyond each edge of the view, so fast scrolling does not show blanks. */
 const OVERSCAN = 15;
 /** Until a row has been measured: the stylesheet's row height (2.25rem at 16px). */

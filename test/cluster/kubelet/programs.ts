@@ -218,7 +218,7 @@ const hostile = (image: string, mode: 'slowloris' | 'huge' | 'malformed'): Local
   launch: (_container, env) =>
     nodeScript('test/cluster/programs/hostile-attestation.js', 'test/cluster/programs/hostile-attestation.ts', { ...withoutImagePaths(env), R4_HOSTILE: mode }),
 });
-/** Images of pods whose attestation answer is built to hurt the prober (test/chaos/pod-faults.test.ts). */
+/** Images of pods whose attestation answer is built to hurt the prober (test/chaos/faults.test.ts). */
 export const HOSTILE_IMAGES = { slowloris: 'r4-slowloris', huge: 'r4-huge-answer', malformed: 'r4-malformed' } as const;
 
 /**

@@ -114,7 +114,9 @@ describe('operator resilience', () => {
 
     // At steady state rounds confirm every verdict: no status write, no reconcile's GET, no patch, no Event
     // (its watches and its Lease aside), over two attestation intervals.
-    await api.waitForStatus(namespace, 'demo', 'nothing left to roll out or judge', (x) => condition(x, 'Progressing')?.reason === 'Stable', 60_000);
+    // Stable, and the pods' Ready conditions caught up with their gates (the kubelet recomputes Ready after
+    // the operator's gate write, and the status counts ready pods): nothing left to change.
+    await api.waitForStatus(namespace, 'demo', 'nothing left to roll out, judge or count', (x) => condition(x, 'Progressing')?.reason === 'Stable' && x.status?.readyReplicas === 2, 60_000);
     await new Promise((r) => setTimeout(r, 3_000));
     const before = apiRequests((await o.get('/metrics')).body);
     await new Promise((r) => setTimeout(r, 20_000));

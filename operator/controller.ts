@@ -126,9 +126,10 @@ export class Controller {
       pods: (k) => this.podsOf(k),
       trust: (k) => this.trust.get(k),
       recordedBinding: (pod) => this.recordedBinding(pod),
-      // A round that changed nothing needs no reconcile: the resync (RESYNC_MS) stays the safety net.
+      // A round that changed nothing needs no reconcile: the resync (RESYNC_MS) stays the safety net. A change
+      // goes ahead of routine reconciles: it opens or closes pods' gates and their place in the slice.
       roundFinished: (k, changed) => {
-        if (changed) this.queue.add(k);
+        if (changed) this.queue.add(k, true);
       },
       event: (pod, k, e) =>
         events.forPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, k.split('/')[1] ?? '', e),

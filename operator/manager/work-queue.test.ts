@@ -115,4 +115,79 @@ describe('WorkQueue', () => {
     expect(runs).toBe(1);
     await q.stop();
   });
+
+  describe('the urgent lane', () => {
+    /** One worker held by 'busy' until released, so the order of what waits behind it shows. */
+    function heldQueue(onRun: (key: string) => void | Promise<void> = () => undefined) {
+      const seen: string[] = [];
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const q = new WorkQueue(
+        async (k) => {
+          seen.push(k);
+          if (k === 'busy') await held;
+          await onRun(k);
+        },
+        { workers: 1, baseDelayMs: 5, maxDelayMs: 10 },
+      );
+      q.add('busy');
+      return { q, seen, release };
+    }
+
+    test('urgent keys are taken before every normal one, each lane in the order it came', async () => {
+      const { q, seen, release } = heldQueue();
+      q.add('n1');
+      q.add('u1', true);
+      q.add('n2');
+      q.add('u2', true);
+      release();
+      await eventually(() => seen.length === 5);
+      expect(seen).toEqual(['busy', 'u1', 'u2', 'n1', 'n2']);
+      await q.stop();
+    });
+
+    test('an urgent add moves a waiting normal key up; a normal add leaves an urgent key urgent', async () => {
+      const { q, seen, release } = heldQueue();
+      q.add('n1');
+      q.add('n2');
+      q.add('n2', true);
+      q.add('u1', true);
+      q.add('u1');
+      release();
+      await eventually(() => seen.length === 4);
+      expect(seen).toEqual(['busy', 'n2', 'u1', 'n1']);
+      await q.stop();
+    });
+
+    test('a key changed urgently while it runs runs again as urgent', async () => {
+      const { q, seen, release } = heldQueue();
+      q.add('n1');
+      q.add('busy', true);
+      release();
+      await eventually(() => seen.length === 3);
+      expect(seen).toEqual(['busy', 'busy', 'n1']);
+      await q.stop();
+    });
+
+    test('a failed urgent key is retried as urgent', async () => {
+      let failed = false;
+      const { q, seen, release } = heldQueue(async (k) => {
+        // Normal keys take long enough for the retry's backoff (5 ms) to end while the first of them runs.
+        if (k !== 'u1') {
+          await tick(30);
+          return;
+        }
+        if (failed) return;
+        failed = true;
+        throw new Error('conflict');
+      });
+      q.add('u1', true);
+      q.add('n1');
+      q.add('n2');
+      release();
+      await eventually(() => seen.length === 5);
+      expect(seen).toEqual(['busy', 'u1', 'n1', 'u1', 'n2']);
+      await q.stop();
+    });
+  });
 });

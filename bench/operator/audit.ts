@@ -6,8 +6,9 @@ export interface AuditEvent {
   stage?: string;
   verb?: string;
   user?: { username?: string };
-  objectRef?: { resource?: string; subresource?: string };
+  objectRef?: { resource?: string; subresource?: string; name?: string };
   requestReceivedTimestamp?: string;
+  stageTimestamp?: string;
   responseStatus?: { code?: number };
 }
 
@@ -57,4 +58,40 @@ export function ratePer(rates: RequestRates, verbs: readonly string[], suffix?: 
     if (verbs.includes(verb) && (suffix === undefined || resource.endsWith(suffix))) sum += n;
   }
   return sum;
+}
+
+/** The user's requests received within a window: how many, and the busiest second. */
+export function requestLoad(events: readonly AuditEvent[], username: string, fromMs: number, toMs: number): { total: number; perSecond: number; busiestSecond: number } {
+  const bySecond = new Map<number, number>();
+  let total = 0;
+  for (const event of events) {
+    if (event.user?.username !== username || event.verb === 'watch' || event.stage !== 'ResponseComplete') continue;
+    const at = Date.parse(event.requestReceivedTimestamp ?? '');
+    if (!(at >= fromMs && at < toMs)) continue;
+    const second = Math.floor(at / 1000);
+    bySecond.set(second, (bySecond.get(second) ?? 0) + 1);
+    total++;
+  }
+  return { total, perSecond: total / ((toMs - fromMs) / 1000), busiestSecond: Math.max(0, ...bySecond.values()) };
+}
+
+/** One status write to a pod: when the API server received it and when it had answered. */
+export interface PodStatusWrite {
+  receivedMs: number;
+  completedMs: number;
+}
+
+/** The user's completed writes to pods' status (the gate conditions), by pod name, in the order received. */
+export function podStatusWrites(events: readonly AuditEvent[], username: string): Map<string, PodStatusWrite[]> {
+  const writes = new Map<string, PodStatusWrite[]>();
+  for (const event of events) {
+    const ref = event.objectRef ?? {};
+    if (event.user?.username !== username || event.stage !== 'ResponseComplete' || ref.resource !== 'pods' || ref.subresource !== 'status' || !ref.name) continue;
+    if (event.verb !== 'patch' && event.verb !== 'update') continue;
+    const list = writes.get(ref.name) ?? [];
+    list.push({ receivedMs: Date.parse(event.requestReceivedTimestamp ?? ''), completedMs: Date.parse(event.stageTimestamp ?? '') });
+    writes.set(ref.name, list);
+  }
+  for (const list of writes.values()) list.sort((a, b) => a.receivedMs - b.receivedMs);
+  return writes;
 }

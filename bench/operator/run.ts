@@ -17,9 +17,9 @@ import { programDigest, standInProgram } from '../../test/cluster/kubelet/progra
 import { ApplianceApi } from '../../test/operator/appliance-api.js';
 import { chartOperatorMemoryLimit, installCrd, installOperatorAccess, OPERATOR_NAMESPACE, readManifests, startOperator, type OperatorProcess } from '../../test/operator/operator-harness.js';
 import { createMemoryCgroup, type MemoryCgroup } from '../../test/support/memory-cgroup.js';
-import { parseAuditLog, ratePer, requestRates, type RequestRates } from './audit.js';
+import { parseAuditLog, podStatusWrites, ratePer, requestLoad, requestRates, type RequestRates } from './audit.js';
 import { DashboardPage, type FirstPaint } from './dashboard-timing.js';
-import { PodTracker } from './pod-tracker.js';
+import { PodTracker, type PodTimes } from './pod-tracker.js';
 import { cpuSeconds, sampleRss } from './process-usage.js';
 
 const OPERATOR_USER = `system:serviceaccount:${OPERATOR_NAMESPACE}:r4-operator`;
@@ -172,6 +172,8 @@ async function measureSize(size: number): Promise<SizeResult> {
         `p95 ${quantile(perPod, 0.95).toFixed(1)} s, max ${perPod[perPod.length - 1]?.toFixed(1)} s; per real pod max ${real[real.length - 1]?.toFixed(1)} s`,
     );
 
+    await printSetupProfile(operator, cluster.auditLog as string, pods.live(), createdAt, attestedAll);
+
     await sleep(SETTLE_MS);
     const pid = operator.process.pid;
     const from = Date.now();
@@ -234,6 +236,51 @@ async function measureSize(size: number): Promise<SizeResult> {
     await cgroup?.remove();
     await cluster?.stop();
   }
+}
+
+/** A metric's value summed over all its series, from the operator's /metrics (Prometheus text). */
+function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+/**
+ * Where the time from Running to attested went, per stand-in pod, split at the operator's gate write as the
+ * API server's audit log saw it: Running → the write received (the operator: its watch, the probe, the
+ * reconcile that writes the gate and its wait for the request budget), received → answered (the API
+ * server), answered → the bench's watch saw the gate True. And what the operator sent and reconciled
+ * from the appliances' creation to the last pod attested.
+ */
+async function printSetupProfile(operator: OperatorProcess, auditLog: string, pods: readonly PodTimes[], createdAt: number, attestedAll: number): Promise<void> {
+  const events = parseAuditLog(readFileSync(auditLog, 'utf8'));
+  const load = requestLoad(events, OPERATOR_USER, createdAt, attestedAll);
+  const rates = requestRates(events, OPERATOR_USER, createdAt, attestedAll);
+  const top = [...rates.perMinute].slice(0, 6).map(([k, n]) => `${k} ${Math.round(n * rates.minutes)}`).join(', ');
+  log(`  setup (${seconds(attestedAll - createdAt).toFixed(0)} s): the operator sent ${load.total} requests, ${load.perSecond.toFixed(1)}/s, busiest second ${load.busiestSecond}; ${top}`);
+  const metrics = (await operator.get('/metrics')).body;
+  const reconciles = metricSum(metrics, 'r4_operator_reconcile_duration_seconds_count');
+  const reconcileS = metricSum(metrics, 'r4_operator_reconcile_duration_seconds_sum');
+  log(`  setup: ${reconciles} reconciles, ${(reconcileS / reconciles).toFixed(2)} s each on average`);
+  const writes = podStatusWrites(events, OPERATOR_USER);
+  const phases = { operator: [] as number[], api: [] as number[], watch: [] as number[] };
+  for (const pod of pods) {
+    if (!pod.image.startsWith('r4-stand-in') || pod.runningAt === undefined || pod.attestedAt === undefined) continue;
+    const attestedAt = pod.attestedAt;
+    const gate = (writes.get(pod.name) ?? []).filter((w) => w.receivedMs <= attestedAt).at(-1);
+    if (!gate) continue;
+    phases.operator.push(seconds(gate.receivedMs - pod.runningAt));
+    phases.api.push(seconds(gate.completedMs - gate.receivedMs));
+    phases.watch.push(seconds(attestedAt - gate.completedMs));
+  }
+  const show = (values: number[]) => {
+    const sorted = values.sort((a, b) => a - b);
+    return `${quantile(sorted, 0.5).toFixed(1)}/${quantile(sorted, 0.95).toFixed(1)}/${(sorted.at(-1) ?? NaN).toFixed(1)} s`;
+  };
+  log(
+    `  per stand-in pod (${phases.operator.length} with a gate write), p50/p95/max: Running → operator's gate write received ${show(phases.operator)}; ` +
+      `API server ${show(phases.api)}; answered → watch saw it ${show(phases.watch)}`,
+  );
 }
 
 function printRates(result: SizeResult): void {

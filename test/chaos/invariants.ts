@@ -260,10 +260,9 @@ export class InvariantChecker {
   }
 
   /**
-   * I4: waits (up to timeoutMs) for the operator's RSS to come back within 10 % + 10 MiB of `steady`. With
-   * `enforce` false a miss is printed, not a violation: for a known operator problem under investigation.
+   * I4: waits (up to timeoutMs) for the operator's RSS to come back within 10 % + 10 MiB of `steady`.
    */
-  async rssReturns(pid: number, steady: number, fault: string, timeoutMs = 60_000, enforce = true): Promise<number> {
+  async rssReturns(pid: number, steady: number, fault: string, timeoutMs = 60_000): Promise<number> {
     const limit = steady * 1.1 + 10 * 1048576;
     const deadline = Date.now() + timeoutMs;
     let current = rssBytes(pid) ?? 0;
@@ -272,8 +271,8 @@ export class InvariantChecker {
       current = rssBytes(pid) ?? 0;
     }
     const outcome = `after ${fault}: operator ${pid} RSS ${mib(current)} MiB (steady ${mib(steady)} MiB, limit ${mib(limit)} MiB, waited up to ${timeoutMs / 1000} s)`;
-    if (current > limit && enforce) this.violate('I4', `${outcome}: did not return`);
-    else process.stderr.write(`chaos: I4 ${outcome}${current > limit ? ': did not return (not enforced)' : ''}\n`);
+    if (current > limit) this.violate('I4', `${outcome}: did not return`);
+    else process.stderr.write(`chaos: I4 ${outcome}\n`);
     return current;
   }
 

@@ -3,6 +3,8 @@
 // hub process: test/cluster/stand-in/) and 2 appliances × 2 real r4 pods, 10 pods per appliance. For each
 // size, on a fresh cluster, it prints:
 //   - the time from all pods Running to all attested (and per pod, Running to its gate True);
+//   - where a pod's time went (the operator, the API server, the watch, split at its gate write in the audit
+//     log), and the requests the operator sent and the reconciles it ran during the setup;
 //   - the operator's RSS and CPU over a steady window at the default interval, CPU per attestation round;
 //   - the operator's API requests per minute by verb and resource in that window, from the API server's
 //     audit log filtered to its ServiceAccount, with LIST and status writes per minute;

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createTestCa, issueServerCertificate } from '../../test/support/test-certificates.js';
 import { fmt, freePort, hasWrk, median, waitFor, wrkPeak, type Run } from '../load.js';
+import { readCpuBudget } from '../../service/workers/cpuBudget.js';
+import { coreSharingBench } from './core-sharing.js';
 import { workersBench } from './workers.js';
 
 /**
@@ -24,7 +26,8 @@ import { workersBench } from './workers.js';
  * chunk into a string, which caps it near 70 MB/s for 1 MB bodies and would measure the client, not the
  * server. The fixed-rate latency phase uses autocannon (wrk cannot hold a rate) with raw response times.
  * Peaks are measured in alternating rounds and the median is kept, because the machine is shared and noisy.
- * Then the service on every core: 1 worker vs WORKERS, the load generator pinned to its own CPU (workers.ts).
+ * Then the service on every core: 1 worker vs WORKERS, the load generator pinned to its own CPU (workers.ts),
+ * and a core per worker against one core shared by all (core-sharing.ts).
  * Bounded: every phase has a fixed duration; the whole run takes about four minutes.
  */
 const ROUNDS = 3;
@@ -193,6 +196,7 @@ async function main(): Promise<void> {
     stopAll();
   }
   process.stdout.write(`${(await workersBench()).join('\n')}\n`);
+  process.stdout.write(`${(await coreSharingBench(readCpuBudget())).join('\n')}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { startCluster, type LocalCluster } from '../../test/cluster/cluster.js';
 import { clientsFor, createNamespace, type Clients } from '../../test/cluster/jest-cluster.js';
-import { programDigest, standInProgram } from '../../test/cluster/kubelet/programs.js';
+import { standInImage } from '../../test/cluster/kubelet/programs.js';
 import { ApplianceApi } from '../../test/operator/appliance-api.js';
 import { chartOperatorMemoryLimit, installCrd, installOperatorAccess, OPERATOR_NAMESPACE, readManifests, startOperator, type OperatorProcess } from '../../test/operator/operator-harness.js';
 import { createMemoryCgroup, type MemoryCgroup } from '../../test/support/memory-cgroup.js';
@@ -33,7 +33,7 @@ const INTERVAL_S = 10;
 const STEADY_MS = Number(process.env.R4_BENCH_STEADY_S ?? 120) * 1000;
 /** After all pods are attested, before the steady window: the first rounds' writes and events settle. */
 const SETTLE_MS = 3 * INTERVAL_S * 1000;
-const STAND_IN = `r4-stand-in:bench@${programDigest(standInProgram)}`;
+const STAND_IN = standInImage('bench');
 
 interface SizeResult {
   size: number;

@@ -4,7 +4,7 @@
 // and the invariant checker watching it all.
 import { parseImageReference } from '../../api/v1alpha1/image.js';
 import type { ClusterHandle } from '../cluster/jest-cluster.js';
-import { HOSTILE_IMAGES } from '../cluster/kubelet/programs.js';
+import { HOSTILE_IMAGES, standInProgram } from '../cluster/kubelet/programs.js';
 import { ApplianceApi, condition } from '../operator/appliance-api.js';
 import { chartOperatorMemoryLimit, entropyImage, installCrd, installOperatorAccess, startOperator, type OperatorProcess } from '../operator/operator-harness.js';
 import { createMemoryCgroup, type MemoryCgroup } from '../support/memory-cgroup.js';
@@ -46,7 +46,7 @@ export function useChaosSetup(local: ClusterHandle, identities: string[]): () =>
     const kubeconfig = await installOperatorAccess(local.cluster, local.clients);
     const operators: OperatorProcess[] = [];
     const repository = parseImageReference(entropyImage(local.cluster).image).repository;
-    const allowed = [repository, ...NEVER_ATTESTED].join(',');
+    const allowed = [repository, standInProgram.image, ...NEVER_ATTESTED].join(',');
     const start = async (identity: string) => {
       const cgroup = createMemoryCgroup(`r4-chaos-${process.pid}-${identity}`, chartOperatorMemoryLimit());
       cgroups.push(cgroup);

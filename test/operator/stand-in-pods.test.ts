@@ -3,7 +3,7 @@
 // with one is cordoned with the reason a real pod's fault gets; healed, it is attested again.
 // (Here, not in test/cluster: it needs the operator's harness, which itself builds on test/cluster.)
 import { useLocalCluster, type ClusterHandle } from '../cluster/jest-cluster.js';
-import { programDigest, standInProgram } from '../cluster/kubelet/programs.js';
+import { programDigest, standInImage, standInProgram } from '../cluster/kubelet/programs.js';
 import type { Tamper } from '../cluster/stand-in/protocol.js';
 import { ApplianceApi, condition } from './appliance-api.js';
 import { installCrd, installOperatorAccess, startOperator, type OperatorProcess } from './operator-harness.js';
@@ -21,7 +21,7 @@ afterAll(async () => {
   await operator?.stop();
 });
 
-const STAND_IN = `r4-stand-in:test@${programDigest(standInProgram)}`;
+const STAND_IN = standInImage('test');
 const fast = { attestation: { intervalSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 } };
 
 local.test('stand-in pods are attested by the operator; a tampered one is cordoned for what it did and attested again once healed', async ({ namespace }) => {

@@ -231,6 +231,9 @@ export const standInProgram: LocalProgram = {
   launch: () => ({ error: 'r4-stand-in pods are served by the stand-in hub: start the cluster with standIns: true (test/cluster/cluster.ts)' }),
 };
 
+/** A stand-in pod's image, pinned to the stand-in's digest; `tag` says who runs it (bench, test, chaos). */
+export const standInImage = (tag: string): string => `${standInProgram.image}:${tag}@${programDigest(standInProgram)}`;
+
 const programs = [
   entropyService,
   operator,

@@ -9,7 +9,9 @@
 //     which is no steady level to compare memory with).
 // Throughout, the invariant checker (invariants.ts) samples I1 and I2 on every watch event; after each
 // fault the operators converge (I3) and their memory returns to its level (I4).
-// R4_CHAOS_BURST sets the burst (10 here; `npm run bench:chaos` runs 100). The burst's appliances run
+// R4_CHAOS_BURST sets the burst (10 here; `npm run bench:chaos` runs the whole file with 100: after the
+// control-plane faults, so the operator's memory is compared with a level it has reached, not with a
+// process that has just started and not yet run most of its code). The burst's appliances run
 // stand-in pods (test/cluster/stand-in/: the attestation protocol exactly, no service process each): a
 // hundred real pods would not fit in this machine's memory, and the burst is a load on the operator.
 import { execFile } from 'node:child_process';

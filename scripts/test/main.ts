@@ -2,15 +2,16 @@
 //
 // With no test paths, the whole suite runs in two jest processes at once, one per lane (lanes.ts): most of
 // it waits on clusters, containers and sockets rather than on a CPU, so two lanes use this machine's two
-// cores. Each lane's output is shown line by line under its name; `--json --outputFile=F` gives one report,
-// the two lanes' merged. With test paths (or R4_TEST_LANES=1), one jest process runs exactly what is asked.
+// cores. Each lane's output is shown line by line under its name, and the failed tests, each with the start
+// of its message, again at the end; `--json --outputFile=F` gives one report, the two lanes' merged. With test paths (or R4_TEST_LANES=1), one jest process runs exactly what is asked.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { laneOf, type Lane } from './lanes.js';
-import { mergeReports, type JestReport } from './report.js';
+import { failureDigest, mergeReports, type JestReport } from './report.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const jest = [process.execPath, '--experimental-vm-modules', join(repo, 'node_modules/jest/bin/jest.js')];
@@ -46,9 +47,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.exitCode = 1;
   });
 
-function runLane(lane: Lane, files: readonly string[], args: readonly string[], report: string | undefined): Promise<number> {
+function runLane(lane: Lane, files: readonly string[], args: readonly string[], report: string): Promise<number> {
   if (files.length === 0) return Promise.resolve(0);
-  const laneArgs = [...args, ...(report === undefined ? [] : [`--outputFile=${report}`]), '--runTestsByPath', ...files];
+  const laneArgs = [...args.filter((arg) => arg !== '--json'), '--json', `--outputFile=${report}`, '--runTestsByPath', ...files];
   const child = spawn(jest[0] ?? 'node', [...jest.slice(1), ...laneArgs], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   for (const stream of [child.stdout, child.stderr]) {
@@ -72,22 +73,23 @@ async function main(args: readonly string[]): Promise<number> {
 
   const files = testFiles();
   const lanes: Lane[] = ['machine', 'private'];
-  const reports = new Map(lanes.map((lane) => [lane, file === undefined ? undefined : `${file}.${lane}`]));
+  // Each lane writes its jest report (asked for or not): the digest of failures at the end is read from them.
+  const dir = mkdtempSync(join(tmpdir(), 'r4-test-'));
+  const reports = new Map(lanes.map((lane) => [lane, join(dir, `${lane}.json`)]));
   process.stderr.write(`r4 test: ${files.length} files in two lanes at once: ${lanes.map((lane) => `${lane} ${files.filter((f) => laneOf(f) === lane).length}`).join(', ')} (scripts/test/lanes.ts)\n`);
-  const codes = await Promise.all(lanes.map((lane) => runLane(lane, files.filter((f) => laneOf(f) === lane), rest, reports.get(lane))));
-  if (file !== undefined) {
-    const parts = lanes.flatMap((lane) => {
-      const path = reports.get(lane) as string;
-      try {
-        return [JSON.parse(readFileSync(path, 'utf8')) as JestReport];
-      } catch {
-        return [];
-      } finally {
-        rmSync(path, { force: true });
-      }
-    });
-    if (parts.length === lanes.length) writeFileSync(file, JSON.stringify(mergeReports(parts)));
-  }
+  const codes = await Promise.all(lanes.map((lane) => runLane(lane, files.filter((f) => laneOf(f) === lane), rest, reports.get(lane) as string)));
+  const parts = lanes.flatMap((lane) => {
+    try {
+      return [JSON.parse(readFileSync(reports.get(lane) as string, 'utf8')) as JestReport];
+    } catch {
+      return [];
+    }
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const merged = mergeReports(parts);
+  if (file !== undefined && parts.length === lanes.length) writeFileSync(file, JSON.stringify(merged));
+  const digest = failureDigest(merged, repo);
+  if (digest !== '') process.stderr.write(`r4 test: what failed (the start of each message; the whole of it is above):\n${digest}\n`);
   const failed = lanes.filter((_, i) => codes[i] !== 0);
   process.stderr.write(failed.length === 0 ? 'r4 test: both lanes passed\n' : `r4 test: FAILED in the ${failed.join(' and ')} lane${failed.length > 1 ? 's' : ''}\n`);
   return failed.length === 0 ? 0 : 1;

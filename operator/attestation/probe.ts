@@ -2,9 +2,11 @@
 // plain HTTP when the appliance turned TLS off), with a deadline and a size limit. Whatever goes wrong
 // becomes a ProbeOutcome, never an exception; what the pod said is checked by answer.ts.
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import { ATTESTATION_PATH, attestationQuery, type AttestationRequest } from '../../contracts/attestation.js';
 import { checkAnswer } from './answer.js';
+import { TrustContexts } from './trust-contexts.js';
 import type { ProbeOutcome } from './verdict.js';
 
 /** An honest answer is about 2 KiB; anything past this is refused, not buffered. */
@@ -26,6 +28,9 @@ export interface ProbeTarget {
 
 /** TLS errors that say the pod's certificate is not one to trust: a verdict, not a network hiccup. */
 const CERTIFICATE_ERROR = /CERT|ALTNAME|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+/** Shared by every probe of the process: a CA's context is made once, not per probe. */
+const trust = new TrustContexts();
 
 export function probeAttestation(target: ProbeTarget, request: AttestationRequest, timeoutMs: number): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
@@ -55,9 +60,9 @@ export function probeAttestation(target: ProbeTarget, request: AttestationReques
     };
     let deadline = setTimeout(onDeadline, timeoutMs);
     const options = { host: target.host, port: target.port, path: `${ATTESTATION_PATH}?${attestationQuery(request)}`, method: 'GET', headers: { accept: 'application/json' }, agent: false };
-    const req: ClientRequest = target.tls
-      ? httpsRequest({ ...options, servername: target.tls.servername, ...(target.tls.ca !== undefined && { ca: target.tls.ca }) })
-      : httpRequest(options);
+    // https.request hands its options to tls.connect, secureContext among them (its types omit it).
+    const tlsOptions: RequestOptions & Pick<ConnectionOptions, 'secureContext'> | undefined = target.tls && { ...options, servername: target.tls.servername, secureContext: trust.for(target.tls.ca) };
+    const req: ClientRequest = tlsOptions ? httpsRequest(tlsOptions) : httpRequest(options);
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (target.tls && CERTIFICATE_ERROR.test(e.code ?? '')) {
         finish({ kind: 'rejected', reason: 'CertificateRejected', message: `the pod's TLS certificate is not trusted for ${target.tls.servername}: ${e.message} (${e.code})` });

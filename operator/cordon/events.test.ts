@@ -40,13 +40,18 @@ describe('EventRecorder', () => {
     recorded.length = 0;
   });
 
-  const settled = () => new Promise((resolve) => setTimeout(resolve, ATTESTED_BATCH_MS + 300));
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Until `count` Events have arrived (a busy machine may take seconds), then one batch interval more, in which no further one may come. */
+  const settled = async (count: number) => {
+    for (const deadline = Date.now() + 15_000; recorded.length < count && Date.now() < deadline; ) await sleep(20);
+    await sleep(ATTESTED_BATCH_MS + 300);
+  };
   const on = (kind: string) => recorded.filter((e) => e.involvedObject.kind === kind);
 
   test('three pods attested in one round: an Event on each pod, one on the appliance naming them', async () => {
     const events = new EventRecorder(core, createLogger('error'));
     for (const name of ['demo-a', 'demo-b', 'demo-c']) events.forPod({ name, namespace: 'team' }, 'demo', { reason: 'PodAttested', type: 'Normal', message: 'signed' });
-    await settled();
+    await settled(4);
     expect(on('Pod').map((e) => e.involvedObject.name).sort()).toEqual(['demo-a', 'demo-b', 'demo-c']);
     expect(on('EntropyAppliance').map((e) => e.message)).toEqual(['3 pods attested: demo-a, demo-b, demo-c']);
   });
@@ -54,14 +59,14 @@ describe('EventRecorder', () => {
   test('one pod attested alone keeps the "pod <name>: …" form the dashboard reads', async () => {
     const events = new EventRecorder(core, createLogger('error'));
     events.forPod({ name: 'demo-a', namespace: 'team' }, 'demo', { reason: 'PodAttested', type: 'Normal', message: 'signed' });
-    await settled();
+    await settled(2);
     expect(on('EntropyAppliance').map((e) => e.message)).toEqual(['pod demo-a: signed']);
   });
 
   test('a pod that flaps: ten Unreachable Events on it, then none', async () => {
     const events = new EventRecorder(core, createLogger('error'));
     for (let i = 0; i < 15; i++) events.forPod({ name: 'demo-a', namespace: 'team' }, 'demo', { reason: 'Unreachable', type: 'Warning', message: `probe ${i}` });
-    await settled();
+    await settled(20);
     expect(on('Pod')).toHaveLength(10);
     expect(on('EntropyAppliance')).toHaveLength(10);
   });

@@ -3,7 +3,8 @@
 // With no test paths, the whole suite runs in two jest processes at once, one per lane (lanes.ts): most of
 // it waits on clusters, containers and sockets rather than on a CPU, so two lanes use this machine's two
 // cores. Each lane's output is shown line by line under its name, and the failed tests, each with the start
-// of its message, again at the end; `--json --outputFile=F` gives one report, the two lanes' merged. With test paths (or R4_TEST_LANES=1), one jest process runs exactly what is asked.
+// of its message, again at the end; `--json --outputFile=F` gives one report, the two lanes' merged. With
+// test paths (or R4_TEST_LANES=1), one jest process runs exactly what is asked.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -71,7 +71,16 @@ beforeAll(async () => {
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await waitUntil('every worker to serve sealed', () => ask(`${url}/ready`, false).then((a) => a.status, () => 0), (s) => s === 200, 90_000);
-}, 120_000);
+  // The first worker to listen answers /ready while the others may still be building their app (each
+  // listens once every core is sealed): on a loaded machine, seconds in which the kernel has fewer workers
+  // to spread connections over. New connections until each worker has answered one.
+  const answered = new Set<string>();
+  await waitUntil('every worker to listen', async () => {
+    const { worker } = await ask(`${url}/health`, false);
+    if (worker !== undefined) answered.add(worker);
+    return answered.size;
+  }, (size) => size === WORKERS, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   if (child.exitCode === null && child.signalCode === null) {
